@@ -1,0 +1,31 @@
+# The two commands a fresh machine needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Extract from corpus/articles/ into outputs/, then score against corpus/gold/ (rules and bare model).
+run: $(STAMP)
+	$(BIN)/policy-extract run corpus/articles --out outputs
+	$(BIN)/policy-extract evaluate --gold corpus/gold --pred outputs/mentions.jsonl --out outputs/evaluation.json
+	$(BIN)/policy-extract evaluate --gold corpus/gold --no-rules --out outputs/evaluation-no-rules.json
+
+## Lint and run the whole test suite (unit tests on spacy.blank, end-to-end tests on the real model).
+test: $(STAMP)
+	$(BIN)/ruff check pipeline tests
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline tests
+	$(BIN)/ruff format --check pipeline tests
+
+clean:
+	rm -rf $(VENV) outputs/*.jsonl outputs/*.csv outputs/*.json

@@ -1,0 +1,109 @@
+"""Build gold JSONL from annotation sources, so offsets are found by code, never counted.
+
+An annotation source (`corpus/annotations/<id>.yml`) lists surface strings with a label and,
+where they apply, `norm` and `canonical`. Each entry annotates every whole-word occurrence
+of its string in the article body, or the 1-based `occurrences` it lists. An occurrence
+inside a longer listed span of the same label is dropped, so a short form can be listed
+beside the long name that contains it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import GoldError, Messages
+from .types import SCORED_LABELS, Article
+
+ANNOTATION_KEYS = ("text", "label", "norm", "canonical", "occurrences")
+NESTABLE = {("ORG", "EVENT"), ("ORG", "INITIATIVE")}
+
+
+def whole_word_offsets(text: str, needle: str) -> list[int]:
+    """Start offsets of `needle` in `text` where it is not glued to a letter or digit.
+
+    >>> whole_word_offsets("DOE and DOES and (DOE)", "DOE")
+    [0, 18]
+    """
+    pattern = re.compile(r"(?<![^\W_])" + re.escape(needle) + r"(?![^\W_])")
+    return [match.start() for match in pattern.finditer(text)]
+
+
+def build_gold_record(article: Article, annotation_path: Path) -> dict[str, Any]:
+    """Turn one annotation source into a gold record for `article` (the JSONL schema of ANNOTATION.md)."""
+    source = yaml.compose(annotation_path.read_text(encoding="utf-8"))
+    data = yaml.safe_load(annotation_path.read_text(encoding="utf-8"))
+    entry_nodes = [value for key, value in source.value if key.value == "spans"][0].value
+    spans: list[dict[str, Any]] = []
+    for node, entry in zip(entry_nodes, data["spans"], strict=True):
+        spans.extend(_entry_spans(article, annotation_path, node.start_mark.line + 1, entry))
+    spans = _drop_same_label_contained(spans)
+    _check_nesting(annotation_path, spans)
+    spans.sort(key=lambda span: (span["start"], -span["end"], span["label"]))
+    return {"text": article.text, "meta": article.meta, "spans": spans}
+
+
+def _entry_spans(article: Article, path: Path, line: int, entry: dict[str, Any]) -> list[dict[str, Any]]:
+    def fail(problem: str) -> GoldError:
+        return GoldError(Messages.G001.format(path=path, line=line, problem=problem))
+
+    unknown = set(entry) - set(ANNOTATION_KEYS)
+    if unknown:
+        raise fail(f"unknown keys {sorted(unknown)}; allowed: {', '.join(ANNOTATION_KEYS)}")
+    if entry.get("label") not in SCORED_LABELS:
+        raise fail(f"label {entry.get('label')!r} is not one of {', '.join(SCORED_LABELS)}")
+    if entry["label"] in ("DATE", "MONEY") and "norm" not in entry:
+        raise fail(f"{entry['label']} {entry['text']!r} needs a `norm`")
+    starts = whole_word_offsets(article.text, str(entry["text"]))
+    if not starts:
+        raise GoldError(
+            Messages.G004.format(path=path, line=line, text=entry["text"], label=entry["label"], article=article.id)
+        )
+    wanted = entry.get("occurrences") or list(range(1, len(starts) + 1))
+    spans = []
+    for occurrence in wanted:
+        if not 1 <= occurrence <= len(starts):
+            raise GoldError(
+                Messages.G005.format(
+                    path=path, line=line, text=entry["text"], occurrence=occurrence, count=len(starts)
+                )
+            )
+        start = starts[occurrence - 1]
+        span = {"start": start, "end": start + len(entry["text"]), "label": entry["label"], "text": entry["text"]}
+        for key in ("norm", "canonical"):
+            if key in entry:
+                span[key] = entry[key]
+        spans.append(span)
+    return spans
+
+
+def _drop_same_label_contained(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def inside(inner: dict[str, Any], outer: dict[str, Any]) -> bool:
+        return (
+            inner is not outer
+            and inner["label"] == outer["label"]
+            and outer["start"] <= inner["start"]
+            and inner["end"] <= outer["end"]
+            and (outer["end"] - outer["start"]) > (inner["end"] - inner["start"])
+        )
+
+    return [span for span in spans if not any(inside(span, other) for other in spans)]
+
+
+def _check_nesting(path: Path, spans: list[dict[str, Any]]) -> None:
+    """Overlap is allowed only for an ORG fully inside an EVENT or INITIATIVE (ANNOTATION.md, Nesting)."""
+    for index, first in enumerate(spans):
+        for second in spans[index + 1 :]:
+            if first["start"] >= second["end"] or second["start"] >= first["end"]:
+                continue
+            inner, outer = sorted((first, second), key=lambda span: span["end"] - span["start"])
+            contained = outer["start"] <= inner["start"] and inner["end"] <= outer["end"]
+            if not (contained and (inner["label"], outer["label"]) in NESTABLE):
+                problem = (
+                    f"{first['label']} {first['text']!r} and {second['label']} {second['text']!r} overlap; "
+                    "only an ORG inside an EVENT or INITIATIVE may"
+                )
+                raise GoldError(Messages.G001.format(path=path, line="-", problem=problem))

@@ -1,0 +1,1 @@
+"""spaCy components registered by policy-extract (one per module)."""

@@ -1,0 +1,198 @@
+"""Articles and gold annotations in.
+
+An article is a UTF-8 `.txt` or `.md` file, optionally opened by a YAML front matter block
+between `---` lines, or one line of a `.jsonl` file with `text` and `meta`. Offsets always
+refer to the body text after the front matter. Gold files are JSONL in the same schema
+with `spans`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ArticleError, GoldError, Messages
+from .types import SCORED_LABELS, Article, Skipped
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl")
+FRONT_MATTER_FENCE = "---"
+
+
+def iter_input_files(paths: Iterable[Path]) -> Iterator[Path | Skipped]:
+    """Expand files and folders (recursively, sorted) into article files; a missing path is a `Skipped`."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in ARTICLE_SUFFIXES)
+        elif path.is_file():
+            yield path
+        else:
+            yield Skipped(str(path), Messages.A001.format(path=path))
+
+
+def read_articles(paths: Iterable[Path]) -> tuple[list[Article], list[Skipped]]:
+    """Read every article under `paths`; bad files are skipped with a reason, never raised.
+
+    Duplicate ids are refused together: neither is processed, both paths are named.
+    """
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    for item in iter_input_files(paths):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        try:
+            for article in _read_file(item):
+                articles.append(article)
+        except ArticleError as error:
+            skipped.append(Skipped(error.path, str(error)))
+    by_id: dict[str, Article] = {}
+    duplicates: set[str] = set()
+    for article in articles:
+        if article.id in by_id:
+            duplicates.add(article.id)
+            message = Messages.A009.format(id=article.id, first=by_id[article.id].path, second=article.path)
+            skipped.append(Skipped(article.path, message))
+        else:
+            by_id[article.id] = article
+    kept = [article for article in articles if article.id not in duplicates]
+    return kept, skipped
+
+
+def _read_file(path: Path) -> list[Article]:
+    if path.suffix not in ARTICLE_SUFFIXES:
+        raise ArticleError(str(path), Messages.A008.format(path=path, suffix=path.suffix))
+    text = _decode(path)
+    if path.suffix == ".jsonl":
+        return list(_read_jsonl_articles(path, text))
+    meta, body = split_front_matter(text, path)
+    return [_make_article(body, meta, path, default_id=path.stem)]
+
+
+def _decode(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        # utf-8-sig drops a byte-order mark, so offsets refer to the text a reader sees.
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ArticleError(str(path), Messages.A003.format(path=path, offset=error.start)) from error
+
+
+def split_front_matter(text: str, path: Path | str = "<text>") -> tuple[dict[str, Any], str]:
+    """Split an article into its front-matter mapping and its body.
+
+    >>> split_front_matter("---\\nid: a1\\ndate: 2021-07-01\\n---\\nBody.")
+    ({'id': 'a1', 'date': '2021-07-01'}, 'Body.')
+    >>> split_front_matter("No front matter.")
+    ({}, 'No front matter.')
+    """
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n") != FRONT_MATTER_FENCE:
+        return {}, text
+    for index in range(1, len(lines)):
+        if lines[index].rstrip("\r\n") == FRONT_MATTER_FENCE:
+            header = "".join(lines[1:index])
+            body = "".join(lines[index + 1 :])
+            break
+    else:
+        raise ArticleError(str(path), Messages.A004.format(path=path))
+    try:
+        meta = yaml.safe_load(header) or {}
+    except yaml.YAMLError as error:
+        raise ArticleError(str(path), Messages.A005.format(path=path, problem=error)) from error
+    if not isinstance(meta, dict):
+        raise ArticleError(str(path), Messages.A005.format(path=path, problem=f"got {type(meta).__name__}"))
+    return {str(key): _plain(value) for key, value in meta.items()}, body
+
+
+def _plain(value: Any) -> Any:
+    """YAML reads `2021-07-01` as a date; metadata stays JSON-ready strings."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _make_article(text: str, meta: dict[str, Any], path: Path, *, default_id: str, where: str = "") -> Article:
+    label = where or str(path)
+    if not text.strip():
+        raise ArticleError(label, Messages.A002.format(path=label))
+    date = meta.get("date")
+    if date is not None:
+        try:
+            dt.date.fromisoformat(str(date))
+        except ValueError as error:
+            message = Messages.A007.format(
+                path=label, line=1, problem=f"date {date!r} is not an ISO date (YYYY-MM-DD)"
+            )
+            raise ArticleError(label, message) from error
+    meta = {**meta, "id": str(meta.get("id") or default_id)}
+    return Article(id=meta["id"], text=text, meta=meta, path=label)
+
+
+def _read_jsonl_articles(path: Path, text: str) -> Iterator[Article]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ArticleError(where, Messages.A006.format(path=path, line=number, problem=error)) from error
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            problem = "expected an object with a string `text`"
+            raise ArticleError(where, Messages.A007.format(path=path, line=number, problem=problem))
+        meta = record.get("meta") or {}
+        yield _make_article(record["text"], dict(meta), path, default_id=f"{path.stem}-{number}", where=where)
+
+
+def read_gold(path: Path) -> dict[str, dict[str, Any]]:
+    """Read gold (or prediction) JSONL from a file or a folder of `*.jsonl`, keyed by `meta.id`.
+
+    Raises:
+        GoldError: on a broken line, a span outside the text, a span whose `text` differs
+            from the text at its offsets, or an id that appears twice.
+    """
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    if not path.exists():
+        raise GoldError(Messages.A001.format(path=path))
+    records: dict[str, dict[str, Any]] = {}
+    for file in files:
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            record = _parse_gold_line(file, number, line)
+            doc_id = record["meta"]["id"]
+            if doc_id in records:
+                raise GoldError(Messages.G001.format(path=file, line=number, problem=f"id {doc_id!r} seen before"))
+            records[doc_id] = {**record, "_where": f"{file}:{number}"}
+    return records
+
+
+def _parse_gold_line(file: Path, number: int, line: str) -> dict[str, Any]:
+    def fail(problem: str) -> GoldError:
+        return GoldError(Messages.G001.format(path=file, line=number, problem=problem))
+
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise fail(f"not valid JSON: {error}") from error
+    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+        raise fail("expected an object with `text`, `meta` and `spans`")
+    if not isinstance(record.get("meta"), dict) or "id" not in record["meta"]:
+        raise fail("`meta.id` is missing")
+    text = record["text"]
+    for span in record.get("spans") or []:
+        start, end, label = span.get("start"), span.get("end"), span.get("label")
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+            raise fail(f"span {start}-{end} lies outside the text (length {len(text)})")
+        if text[start:end] != span.get("text"):
+            raise GoldError(
+                Messages.G002.format(
+                    path=file, line=number, start=start, end=end, label=label,
+                    text=span.get("text"), actual=text[start:end],
+                )
+            )
+    record["spans"] = [span for span in record.get("spans") or [] if span.get("label") in SCORED_LABELS]
+    return record

@@ -1,0 +1,60 @@
+"""Exception classes and the message templates they render.
+
+Every message names where the problem is (file, line, entry id) and what is allowed,
+so a user can fix the input without reading the code.
+"""
+
+from __future__ import annotations
+
+
+class Messages:
+    """Message templates, one per kind of bad input."""
+
+    P001 = "{path}: not valid YAML: {problem}"
+    P002 = "{path}: expected a mapping with one of the keys {allowed}, got {got}"
+    P003 = "{path}, line {line}, entry {entry}: unknown key {key!r}; allowed keys: {allowed}"
+    P004 = "{path}, line {line}, entry {entry}: missing key {key!r}"
+    P005 = "{path}, line {line}, entry {entry}: {key} must be {expected}, got {got!r}"
+    P006 = "{path}, line {line}, entry {entry}: label {label!r} is not one of {allowed}"
+    P007 = "{path}, line {line}, entry {entry}: token pattern is not valid for spaCy's Matcher: {problem}"
+    P008 = "{path}, line {line}: duplicate entry id {entry!r} (first defined in {first})"
+    P009 = "{path}, line {line}, entry {entry}: match example {example!r} must mark the span with [brackets]"
+    P010 = "{path}: unknown lexicon list {key!r}; allowed lists: {allowed}"
+    P011 = "{path}: no pattern files (*.yml) found"
+    A001 = "{path}: no such file or folder"
+    A002 = "{path}: empty article (no text after the front matter)"
+    A003 = "{path}: not UTF-8 at byte {offset}; re-save the file as UTF-8"
+    A004 = "{path}: front matter opened with '---' on line 1 is never closed with a '---' line"
+    A005 = "{path}: front matter is not a YAML mapping: {problem}"
+    A006 = "{path}, line {line}: not a JSON object: {problem}"
+    A007 = "{path}, line {line}: {problem}"
+    A008 = "{path}: unsupported file type {suffix!r}; use .txt, .md or .jsonl"
+    A009 = "article id {id!r} appears twice: {first} and {second}"
+    G001 = "{path}, line {line}: {problem}"
+    G002 = (
+        "{path}, line {line}: span {start}-{end} {label} says {text!r} "
+        "but the article has {actual!r} at those offsets"
+    )
+    G003 = "gold {gold_id!r} ({gold_path}) and prediction differ in text; re-run extraction on the same article"
+    G004 = "{path}, line {line}: annotation {text!r} ({label}) not found in article {article}"
+    G005 = "{path}, line {line}: annotation {text!r} asks for occurrence {occurrence} but the article has {count}"
+
+
+class PolicyExtractError(Exception):
+    """Base class of every error the tool reports to its user."""
+
+
+class PatternFileError(PolicyExtractError):
+    """A pattern or lexicon file is malformed."""
+
+
+class ArticleError(PolicyExtractError):
+    """An article cannot be read; the batch goes on without it."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class GoldError(PolicyExtractError):
+    """A gold annotation file is malformed or does not fit its article."""

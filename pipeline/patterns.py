@@ -21,11 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from spacy.language import Language
+from spacy.pipeline import SpanRuler
 from spacy.schemas import validate_token_pattern
+from spacy.util import filter_spans
 
 from .errors import Messages, PatternFileError
 from .types import SCORED_LABELS
 
+# `token_classes` holds YAML anchors (&name) that entries reuse (*name, or `<<: *name` to add an OP).
+PATTERN_FILE_KEYS = {"patterns", "token_classes"}
 ENTRY_KEYS = ("id", "label", "description", "pattern", "examples")
 REQUIRED_ENTRY_KEYS = ("id", "label", "pattern", "examples")
 EXAMPLE_KEYS = ("match", "no_match")
@@ -35,11 +40,10 @@ LEXICON_LISTS = (
     "date_edge_words",
     "calendar_words",
     "duration_units",
-    "money_lead_words",
+    "relative_date_words",
     "currency_tokens",
     "not_entities",
     "not_org_last_words",
-    "org_head_words",
     "regions",
     "currency_prefixes",
 )
@@ -100,9 +104,10 @@ def load_rules(patterns_dir: Path) -> RuleSet:
         if isinstance(document, dict) and set(document) == {"lexicon"}:
             lexicon.update(_validate_lexicon(path, document["lexicon"]))
             continue
-        if not (isinstance(document, dict) and set(document) == {"patterns"}):
+        if not (isinstance(document, dict) and "patterns" in document and set(document) <= PATTERN_FILE_KEYS):
             got = sorted(document) if isinstance(document, dict) else type(document).__name__
-            raise PatternFileError(Messages.P002.format(path=path, allowed="patterns, lexicon", got=got))
+            allowed = "patterns (with optional token_classes), or lexicon"
+            raise PatternFileError(Messages.P002.format(path=path, allowed=allowed, got=got))
         for index, raw_entry in enumerate(document["patterns"] or []):
             entry = _validate_entry(path, lines[index] if index < len(lines) else 0, index, raw_entry)
             if entry.id in first_seen:
@@ -195,3 +200,26 @@ def _validate_lexicon(path: Path, raw: Any) -> dict[str, list[str]]:
             )
         lexicon[key] = words
     return lexicon
+
+
+def example_failures(entry: PatternEntry, nlp: Language) -> list[str]:
+    """Run one entry's examples on `nlp` (a tokenizer is enough); describe each that fails.
+
+    A `match` example passes when the bracketed span is among the entry's longest matches;
+    a `no_match` example passes when the entry matches nothing.
+    """
+    ruler = SpanRuler(nlp, name=f"check_{entry.id}", spans_key="check", spans_filter=None)
+    ruler.add_patterns([entry.as_spacy_pattern()])
+    failures = []
+    for example in entry.match_examples:
+        text, expected = marked_example(example)
+        doc = ruler(nlp.make_doc(text))
+        found = [span.text for span in filter_spans(doc.spans["check"])]
+        if expected not in found:
+            failures.append(f"{entry.path}:{entry.line} {entry.id}: expected [{expected}] in {text!r}, found {found}")
+    for text in entry.no_match_examples:
+        doc = ruler(nlp.make_doc(text))
+        if doc.spans["check"]:
+            found = [span.text for span in doc.spans["check"]]
+            failures.append(f"{entry.path}:{entry.line} {entry.id}: expected no match in {text!r}, found {found}")
+    return failures

@@ -11,12 +11,18 @@ SCORED_LABELS: tuple[str, ...] = ("ORG", "INITIATIVE", "EVENT", "DATE", "MONEY")
 
 @dataclass(frozen=True)
 class Article:
-    """One article: its body text (front matter removed) and its metadata (at least `id`)."""
+    """One article: its body text (front matter removed), its metadata (at least `id`), where it came from."""
 
     id: str
     text: str
     meta: dict[str, Any]
     path: str
+    line: int | None = None
+
+    @property
+    def where(self) -> str:
+        """The file, and the line for an article read from JSONL."""
+        return f"{self.path}:{self.line}" if self.line else self.path
 
 
 @dataclass(frozen=True)

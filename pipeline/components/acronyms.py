@@ -132,7 +132,7 @@ class AcronymResolver:
                 ]
                 proposals.append(Proposal(start, end, definition.label, ACRONYM_SOURCE))
                 canonical[(start, end, definition.label)] = definition.long_form
-        kept = resolve_overlaps(proposals)
+        kept = resolve_overlaps(doc, proposals)
         result = [Span(doc, p.start, p.end, label=p.label, span_id=p.source) for p in kept]
         for span in result:
             span._.canonical = canonical.get((span.start, span.end, span.label_))

@@ -2,32 +2,37 @@
 
 The model's NER and spaCy's `span_ruler` (fed from `patterns/*.yml`) both propose spans.
 This component cleans each proposal to the boundaries of ANNOTATION.md (no leading
-determiner, DATE and MONEY cut to their calendar and currency words), drops the model's
-typical errors on policy commentary (concept acronyms, a person's name read as an ORG,
-durations read as dates), then keeps the longest proposal wherever two overlap, preferring
-rules on ties. The one overlap kept is an ORG inside an EVENT or INITIATIVE (the guideline's
-nesting). The result goes to `doc.spans[spans_key]`; `doc.ents` is reset to the outermost
-scored spans plus the model's unscored entities (PERSON, GPE, ...) that do not overlap them.
+determiner, no possessive ending, DATE and MONEY cut to their calendar and currency words),
+repairs the model's typical errors on policy commentary (a name run through an image-credit
+slash, a possessive or a half-open parenthesis; a fragment ending in "of"; concept acronyms,
+a person's name or a region read as an ORG; durations read as dates), then keeps the longest
+proposal wherever two overlap, preferring rules on ties. The one overlap kept is an ORG
+inside an EVENT or INITIATIVE (the guideline's nesting). The result goes to
+`doc.spans[spans_key]`; `doc.ents` is reset to the outermost scored spans plus the model's
+unscored entities (PERSON, GPE, ...) that do not overlap them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span, SpanGroup
+from spacy.tokens import Doc, Span, SpanGroup, Token
 
 from ..types import SCORED_LABELS
 
 MODEL_SOURCE = "model"
 DEFAULT_LABEL_MAP = {"ORG": "ORG", "DATE": "DATE", "MONEY": "MONEY", "EVENT": "EVENT", "LAW": "INITIATIVE"}
 NESTABLE = {("ORG", "EVENT"), ("ORG", "INITIATIVE")}
+NAME_CONNECTORS = {"of", "for", "and", "on", "-", "–", "&"}
+SEPARATORS = {"/", "|", "[", "]"}
+POSSESSIVES = {"’s", "'s"}
 
 
 @dataclass(frozen=True)
 class Proposal:
-    """A candidate span with the rule id (or `model`) that proposed it."""
+    """A candidate span (token offsets) with the rule id, `model` or `acronym` that proposed it."""
 
     start: int
     end: int
@@ -45,23 +50,30 @@ class Proposal:
         return self.start <= other.start and other.end <= self.end
 
 
-def resolve_overlaps(proposals: Iterable[Proposal]) -> list[Proposal]:
-    """Keep the longest proposal wherever proposals overlap (rules win ties), allowing ORG nesting.
-
-    A nested ORG survives only when it came from a rule or is written in capitals
-    (G20, OECD): the model's fragments of a longer name ("Working Level Committee") do not.
-    """
+def resolve_overlaps(doc: Doc, proposals: Iterable[Proposal]) -> list[Proposal]:
+    """Keep the longest proposal wherever proposals overlap (rules win ties), allowing ORG nesting."""
     ranked = sorted(set(proposals), key=lambda p: (-p.length, p.source == MODEL_SOURCE, p.start, p.label))
     kept: list[Proposal] = []
     for proposal in ranked:
         clashes = [other for other in kept if other.overlaps(proposal)]
-        if not clashes or all(_may_nest(proposal, other) for other in clashes):
+        if not clashes or all(may_nest(doc, proposal, other) for other in clashes):
             kept.append(proposal)
     return sorted(kept, key=lambda p: (p.start, -p.end, p.label))
 
 
-def _may_nest(inner: Proposal, outer: Proposal) -> bool:
-    return (inner.label, outer.label) in NESTABLE and outer.contains(inner) and outer.length > inner.length
+def may_nest(doc: Doc, inner: Proposal, outer: Proposal) -> bool:
+    """Whether `inner` is an ORG named inside the EVENT or INITIATIVE `outer` (G20 in G20 Osaka Summit).
+
+    The model's nested fragments ("Science and Technology") do not count unless written in
+    capitals, and an ORG that is the whole outer name but its ordinal or year ("EU-Japan
+    Council" in "3rd EU-Japan Council") is the same name, not a nested one.
+    """
+    if (inner.label, outer.label) not in NESTABLE or not outer.contains(inner) or outer.length <= inner.length:
+        return False
+    if inner.source == MODEL_SOURCE and not all(token.is_upper or token.is_digit for token in doc[inner.start : inner.end]):
+        return False
+    rest = [*doc[outer.start : inner.start], *doc[inner.end : outer.end]]
+    return any(token.text[:1].isupper() for token in rest)
 
 
 class PolicySpans:
@@ -88,33 +100,85 @@ class PolicySpans:
         people = {ent.text for ent in doc.ents if ent.label_ == "PERSON"}
         people |= {token.text for ent in doc.ents if ent.label_ == "PERSON" for token in ent}
         proposals = [
-            *(self._clean(span, span.label_, span.id_ or "rule") for span in doc.spans.get(self.rules_key, [])),
-            *(
-                self._clean(ent, self.label_map[ent.label_], MODEL_SOURCE, people)
-                for ent in doc.ents
-                if ent.label_ in self.label_map
-            ),
+            self._clean(doc, span.start, span.end, span.label_, span.id_ or "rule")
+            for span in doc.spans.get(self.rules_key, [])
         ]
-        kept = resolve_overlaps(p for p in proposals if p is not None)
+        for ent in doc.ents:
+            if ent.label_ in self.label_map:
+                label = self.label_map[ent.label_]
+                for start, end in self._repair_model_span(doc, ent.start, ent.end):
+                    proposals.append(self._clean(doc, start, end, label, MODEL_SOURCE, people))
+        kept = resolve_overlaps(doc, (p for p in proposals if p is not None))
+        kept = resolve_overlaps(doc, [*kept, *self._repeat_mentions(doc, kept)])
         spans = [Span(doc, p.start, p.end, label=p.label, span_id=p.source) for p in kept]
         doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=spans)
         set_entities(doc, spans)
         return doc
 
-    def _clean(self, span: Span, label: str, source: str, people: set[str] | None = None) -> Proposal | None:
-        start, end = span.start, span.end
-        doc = span.doc
-        while start < end and doc[start].lower_ in self.lower_words.get("leading_words", ()):
-            start += 1
-        while start < end and doc[end - 1].lower_ in self.lower_words.get("trailing_words", ()):
-            end -= 1
+    def _repair_model_span(self, doc: Doc, start: int, end: int) -> Iterator[tuple[int, int]]:
+        """Split the model's span at credit separators and possessives; close or cut parentheses; extend fragments.
+
+        A possessive splits a chain of names (ANNOTATION.md): "European Commission’s
+        Directorate-General" gives both parts; a lone title-case word before the possessive
+        ("Washington’s") is most often a place and is left out.
+        """
+        pieces: list[tuple[int, int]] = []
+        piece_start = start
+        for i in range(start, end):
+            if doc[i].text in SEPARATORS or doc[i].text in POSSESSIVES:
+                pieces.append((piece_start, i))
+                piece_start = i + 1
+        pieces.append((piece_start, end))
+        for index, (piece_start, piece_end) in enumerate(pieces):
+            if piece_start >= piece_end:
+                continue
+            before_possessive = piece_end < end and doc[piece_end].text in POSSESSIVES
+            if before_possessive and piece_end - piece_start == 1 and not doc[piece_start].is_upper:
+                continue
+            piece_start, piece_end = self._balance_parentheses(doc, piece_start, piece_end)
+            if index == len(pieces) - 1:
+                piece_end = self._extend_fragment(doc, piece_end)
+            if piece_start < piece_end:
+                yield piece_start, piece_end
+
+    @staticmethod
+    def _balance_parentheses(doc: Doc, start: int, end: int) -> tuple[int, int]:
+        """Cut at a "(" that does not close inside the span, and after a ")" that did not open in it."""
+        depth = 0
+        for i in range(start, end):
+            if doc[i].text == "(":
+                depth += 1
+            elif doc[i].text == ")":
+                if depth == 0:
+                    start = i + 1
+                else:
+                    depth -= 1
+        if depth:
+            end = max(i for i in range(start, end) if doc[i].text == "(")
+        return start, end
+
+    @staticmethod
+    def _extend_fragment(doc: Doc, end: int) -> int:
+        """A name the model stops at a connector ("... Co-operation and") runs on through the capitalized words after it."""
+        while end < len(doc) and doc[end - 1].lower_ in NAME_CONNECTORS and doc[end].text[:1].isupper():
+            end += 1
+            while end < len(doc) and doc[end].text[:1].isupper():
+                end += 1
+        return end
+
+    def _clean(
+        self, doc: Doc, start: int, end: int, label: str, source: str, people: set[str] | None = None
+    ) -> Proposal | None:
+        leading = self.lower_words.get("leading_words", set())
         if label == "DATE":
-            edges = self.lower_words.get("date_edge_words", set()) | self.lower_words.get("leading_words", set())
-            while start < end and doc[start].lower_ in edges:
-                start += 1
+            leading = leading | self.lower_words.get("date_edge_words", set())
+        while start < end and doc[start].lower_ in leading:
+            start += 1
+        trailing = self.lower_words.get("trailing_words", set()) | (NAME_CONNECTORS if label != "DATE" else set())
+        while start < end and doc[end - 1].lower_ in trailing:
+            end -= 1
         if label == "MONEY":
-            while start < end and not _looks_like_amount(doc[start], self.words.get("currency_tokens", ())):
-                start += 1
+            start, end = self._money_bounds(doc, start, end)
         if start >= end:
             return None
         tokens = doc[start:end]
@@ -122,11 +186,24 @@ class PolicySpans:
             return None
         if label == "DATE" and not self._is_calendar_expression(tokens):
             return None
-        if label == "MONEY" and not any(token.like_num or token.shape_[:1] == "d" for token in tokens):
+        if label == "MONEY" and not any(any(ch.isdigit() for ch in token.text) for token in tokens):
             return None
         if source == MODEL_SOURCE and label == "ORG" and not self._is_named_organization(tokens, people or set()):
             return None
         return Proposal(start, end, label, source)
+
+    def _money_bounds(self, doc: Doc, start: int, end: int) -> tuple[int, int]:
+        """MONEY starts at a currency sign, code or digit ("more than $5 billion") and ends before a trailing name ("$5bn EV")."""
+        currencies = self.words.get("currency_tokens", set())
+
+        def is_currency(token: Token) -> bool:
+            return token.text in currencies or any(token.text.startswith(c) for c in currencies if len(c) > 1)
+
+        while start < end and not (is_currency(doc[start]) or doc[start].text[:1].isdigit()):
+            start += 1
+        while start < end and doc[end - 1].text[:1].isupper() and not is_currency(doc[end - 1]):
+            end -= 1
+        return start, end
 
     def _is_calendar_expression(self, tokens: Span) -> bool:
         """A DATE needs a calendar word or a number, and is not an unanchored duration ("three years").
@@ -146,7 +223,7 @@ class PolicySpans:
         return any(token.lower_ in anchors or (len(token) == 4 and token.is_digit) for token in tokens)
 
     def _is_named_organization(self, tokens: Span, people: set[str]) -> bool:
-        """Reject the model's ORG when it is a person's name, a region, or a field of study.
+        """Reject the model's ORG when it is a person's name, a region, a field of study or holds a concept acronym.
 
         A real name ending in a field word ("Centre for European Policy Studies") has a head
         word a rule recognizes, and rule proposals are not filtered here.
@@ -155,12 +232,20 @@ class PolicySpans:
             return False
         if tokens[-1].text in self.words.get("not_org_last_words", ()):
             return False
+        if any(token.text in self.words.get("not_entities", ()) for token in tokens):
+            return False
         return any(token.text[:1].isupper() or token.text[:1].isdigit() for token in tokens)
 
+    def _repeat_mentions(self, doc: Doc, kept: Sequence[Proposal]) -> Iterator[Proposal]:
+        """Every mention is annotated: a one-word ORG in capitals (EU, G20, DOE) found once is found everywhere.
 
-def _looks_like_amount(token: object, currency_tokens: Iterable[str]) -> bool:
-    text = token.text  # type: ignore[attr-defined]
-    return text in currency_tokens or text[:1].isdigit() or any(text.startswith(c) for c in currency_tokens)
+        The model tags "EU" alone but not inside "EU-Japan trade"; the repeat is proposed as
+        `model` so it only nests inside an EVENT or INITIATIVE, never splits another name.
+        """
+        acronyms = {doc[p.start].text for p in kept if p.label == "ORG" and p.length == 1 and doc[p.start].is_upper}
+        for token in doc:
+            if token.text in acronyms:
+                yield Proposal(token.i, token.i + 1, "ORG", MODEL_SOURCE)
 
 
 def set_entities(doc: Doc, scored: Sequence[Span]) -> None:

@@ -86,15 +86,17 @@ def find_long_form_start(short_form: str, candidate: str) -> int | None:
 def abbreviates(short_form: str, long_form: str) -> bool:
     """Whether `short_form` really stands for `long_form`.
 
-    Either the Schwartz & Hearst match holds, or (for names like MEXT whose letters come from
-    another language) both start with the same letter and the short form is in capitals.
+    Either the Schwartz & Hearst match holds within the long form (which may carry a prefix
+    the short form leaves out, as "U.S.-India" before "Strategic Clean Energy Partnership (SCEP)"),
+    or (for names like MEXT whose letters come from another language) both start with the
+    same letter and the short form is in capitals.
 
     >>> abbreviates("TRI", "Toyota Research Institute"), abbreviates("MEXT", "Ministry of Education")
     (True, True)
     >>> abbreviates("2021", "Toyota Research Institute")
     False
     """
-    if find_long_form_start(short_form, long_form) == 0:
+    if find_long_form_start(short_form, long_form) is not None:
         return True
     letters = [ch for ch in short_form if ch.isalpha()]
     return len(letters) >= MIN_SHORT_FORM_CHARS and short_form.isupper() and long_form[:1] == short_form[:1]

@@ -51,8 +51,21 @@ class Proposal:
 
 
 def resolve_overlaps(doc: Doc, proposals: Iterable[Proposal]) -> list[Proposal]:
-    """Keep the longest proposal wherever proposals overlap (rules win ties), allowing ORG nesting."""
-    ranked = sorted(set(proposals), key=lambda p: (-p.length, p.source == MODEL_SOURCE, p.start, p.label))
+    """Keep the longest proposal wherever proposals overlap (rules win ties), allowing ORG nesting.
+
+    Within a label spans are flat, so a rule proposal inside a longer rule proposal of the
+    same label is dropped first: the Matcher's shorter prefixes of a name never return as
+    "nested" names. (The model's proposals are compared only among themselves, so its wrong
+    "G20 Osaka Summit" ORG does not take the rules' "G20" with it.)
+    """
+    unique = set(proposals)
+
+    def inside_same_kind(p: Proposal, o: Proposal) -> bool:
+        same_kind = (o.source == MODEL_SOURCE) == (p.source == MODEL_SOURCE)
+        return same_kind and o.label == p.label and o.contains(p) and o.length > p.length
+
+    maximal = [p for p in unique if not any(inside_same_kind(p, o) for o in unique)]
+    ranked = sorted(maximal, key=lambda p: (-p.length, p.source == MODEL_SOURCE, p.start, p.label))
     kept: list[Proposal] = []
     for proposal in ranked:
         clashes = [other for other in kept if other.overlaps(proposal)]
@@ -65,13 +78,20 @@ def may_nest(doc: Doc, inner: Proposal, outer: Proposal) -> bool:
     """Whether `inner` is an ORG named inside the EVENT or INITIATIVE `outer` (G20 in G20 Osaka Summit).
 
     The model's nested fragments ("Science and Technology") do not count unless written in
-    capitals, and an ORG that is the whole outer name but its ordinal or year ("EU-Japan
-    Council" in "3rd EU-Japan Council") is the same name, not a nested one.
+    capitals; an ORG that starts in the middle of the outer name is a piece of it; and an ORG
+    that is the whole outer name but its ordinal or year ("EU-Japan Council" in "3rd EU-Japan
+    Council") is the same name, not a nested one.
     """
     if (inner.label, outer.label) not in NESTABLE or not outer.contains(inner) or outer.length <= inner.length:
         return False
-    if inner.source == MODEL_SOURCE and not all(token.is_upper or token.is_digit for token in doc[inner.start : inner.end]):
-        return False
+    in_capitals = all(token.is_upper or token.is_digit for token in doc[inner.start : inner.end])
+    if not in_capitals:
+        if inner.source == MODEL_SOURCE:
+            return False
+        # "EU-[Japan Council]", "Singapore [International Forum]": a piece of a longer name, not a name.
+        left = doc[inner.start - 1] if inner.start > outer.start else None
+        if left is not None and (left.text in NAME_CONNECTORS or left.text[:1].isupper()):
+            return False
     rest = [*doc[outer.start : inner.start], *doc[inner.end : outer.end]]
     return any(token.text[:1].isupper() for token in rest)
 
@@ -116,7 +136,7 @@ class PolicySpans:
         return doc
 
     def _repair_model_span(self, doc: Doc, start: int, end: int) -> Iterator[tuple[int, int]]:
-        """Split the model's span at credit separators and possessives; close or cut parentheses; extend fragments.
+        """Split the model's span at credit separators, line breaks and possessives; cut open parentheses; extend fragments.
 
         A possessive splits a chain of names (ANNOTATION.md): "European Commission’s
         Directorate-General" gives both parts; a lone title-case word before the possessive
@@ -125,7 +145,7 @@ class PolicySpans:
         pieces: list[tuple[int, int]] = []
         piece_start = start
         for i in range(start, end):
-            if doc[i].text in SEPARATORS or doc[i].text in POSSESSIVES:
+            if doc[i].text in SEPARATORS or doc[i].text in POSSESSIVES or doc[i].is_space:
                 pieces.append((piece_start, i))
                 piece_start = i + 1
         pieces.append((piece_start, end))

@@ -36,7 +36,7 @@ def build_gold_record(article: Article, annotation_path: Path) -> dict[str, Any]
     """Turn one annotation source into a gold record for `article` (the JSONL schema of ANNOTATION.md)."""
     source = yaml.compose(annotation_path.read_text(encoding="utf-8"))
     data = yaml.safe_load(annotation_path.read_text(encoding="utf-8"))
-    entry_nodes = [value for key, value in source.value if key.value == "spans"][0].value
+    entry_nodes = next(value for key, value in source.value if key.value == "spans").value
     spans: list[dict[str, Any]] = []
     for node, entry in zip(entry_nodes, data["spans"], strict=True):
         spans.extend(_entry_spans(article, annotation_path, node.start_mark.line + 1, entry))
@@ -60,7 +60,9 @@ def _entry_spans(article: Article, path: Path, line: int, entry: dict[str, Any])
     starts = whole_word_offsets(article.text, str(entry["text"]))
     if not starts:
         raise GoldError(
-            Messages.G004.format(path=path, line=line, text=entry["text"], label=entry["label"], article=article.id)
+            Messages.G004.format(
+                path=path, line=line, text=entry["text"], label=entry["label"], article=article.id
+            )
         )
     wanted = entry.get("occurrences") or list(range(1, len(starts) + 1))
     spans = []
@@ -72,7 +74,12 @@ def _entry_spans(article: Article, path: Path, line: int, entry: dict[str, Any])
                 )
             )
         start = starts[occurrence - 1]
-        span = {"start": start, "end": start + len(entry["text"]), "label": entry["label"], "text": entry["text"]}
+        span = {
+            "start": start,
+            "end": start + len(entry["text"]),
+            "label": entry["label"],
+            "text": entry["text"],
+        }
         for key in ("norm", "canonical"):
             if key in entry:
                 span[key] = entry[key]

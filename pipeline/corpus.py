@@ -167,7 +167,9 @@ def read_gold(path: Path) -> dict[str, dict[str, Any]]:
             record = _parse_gold_line(file, number, line)
             doc_id = record["meta"]["id"]
             if doc_id in records:
-                raise GoldError(Messages.G001.format(path=file, line=number, problem=f"id {doc_id!r} seen before"))
+                raise GoldError(
+                    Messages.G001.format(path=file, line=number, problem=f"id {doc_id!r} seen before")
+                )
             records[doc_id] = {**record, "_where": f"{file}:{number}"}
     return records
 
@@ -192,8 +194,13 @@ def _parse_gold_line(file: Path, number: int, line: str) -> dict[str, Any]:
         if text[start:end] != span.get("text"):
             raise GoldError(
                 Messages.G002.format(
-                    path=file, line=number, start=start, end=end, label=label,
-                    text=span.get("text"), actual=text[start:end],
+                    path=file,
+                    line=number,
+                    start=start,
+                    end=end,
+                    label=label,
+                    text=span.get("text"),
+                    actual=text[start:end],
                 )
             )
     record["spans"] = [span for span in record.get("spans") or [] if span.get("label") in SCORED_LABELS]

@@ -16,11 +16,18 @@ class Messages:
     P004 = "{path}, line {line}, entry {entry}: missing key {key!r}"
     P005 = "{path}, line {line}, entry {entry}: {key} must be {expected}, got {got!r}"
     P006 = "{path}, line {line}, entry {entry}: label {label!r} is not one of {allowed}"
-    P007 = "{path}, line {line}, entry {entry}: token pattern is not valid for spaCy's Matcher: {problem}"
+    P007 = (
+        "{path}, line {line}, entry {entry}: token pattern is not valid for spaCy's Matcher: {problem}; "
+        "allowed token attributes: {allowed}"
+    )
     P008 = "{path}, line {line}: duplicate entry id {entry!r} (first defined in {first})"
     P009 = "{path}, line {line}, entry {entry}: match example {example!r} must mark the span with [brackets]"
     P010 = "{path}: unknown lexicon list {key!r}; allowed lists: {allowed}"
     P011 = "{path}: no pattern files (*.yml) found"
+    P012 = (
+        "{path}, line {line}, entry {entry}: {attributes} need the tagger or parser, which the pipeline "
+        "excludes for speed; describe the shape with LOWER, ORTH, SHAPE, IS_TITLE, IS_UPPER or punctuation"
+    )
     A001 = "{path}: no such file or folder"
     A002 = "{path}: empty article (no text after the front matter)"
     A003 = "{path}: not UTF-8 at byte {offset}; re-save the file as UTF-8"
@@ -35,9 +42,11 @@ class Messages:
         "{path}, line {line}: span {start}-{end} {label} says {text!r} "
         "but the article has {actual!r} at those offsets"
     )
-    G003 = "gold {gold_id!r} ({gold_path}) and prediction differ in text; re-run extraction on the same article"
+    G003 = (
+        "gold {gold_id!r} ({gold_path}) and prediction differ in text; re-run extraction on the same article"
+    )
     G004 = "{path}, line {line}: annotation {text!r} ({label}) not found in article {article}"
-    G005 = "{path}, line {line}: annotation {text!r} asks for occurrence {occurrence} but the article has {count}"
+    G005 = "{path}, line {line}: annotation {text!r} asks for occurrence {occurrence}; the article has {count}"
 
 
 class PolicyExtractError(Exception):

@@ -74,7 +74,10 @@ def errors(gold: dict[str, Any], prediction: dict[str, Any]) -> list[dict[str, A
         if span["label"] in SCORED_LABELS and span.get("scored", True)
     }
     found = []
-    for kind, spans, other in (("false_negative", gold_spans, pred_spans), ("false_positive", pred_spans, gold_spans)):
+    for kind, spans, other in (
+        ("false_negative", gold_spans, pred_spans),
+        ("false_positive", pred_spans, gold_spans),
+    ):
         for span_key in sorted(set(spans) - set(other)):
             span = spans[span_key]
             found.append(

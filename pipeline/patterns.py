@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from spacy.language import Language
 from spacy.pipeline import SpanRuler
-from spacy.schemas import validate_token_pattern
+from spacy.schemas import TokenPattern, validate_token_pattern
 from spacy.util import filter_spans
 
 from .errors import Messages, PatternFileError
@@ -48,6 +48,10 @@ LEXICON_LISTS = (
     "currency_prefixes",
 )
 MARKED_SPAN = re.compile(r"\[([^\[\]]+)\]")
+_FIELDS = getattr(TokenPattern, "model_fields", None) or TokenPattern.__fields__
+TOKEN_ATTRIBUTES = tuple(sorted(field.alias for field in _FIELDS.values() if field.alias))
+# build_nlp excludes the tagger, parser and lemmatizer for speed, so these would never match.
+ATTRIBUTES_NOT_SET = ("POS", "TAG", "MORPH", "DEP", "LEMMA", "IS_SENT_START", "SENT_START")
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,9 @@ def load_rules(patterns_dir: Path) -> RuleSet:
             entry = _validate_entry(path, lines[index] if index < len(lines) else 0, index, raw_entry)
             if entry.id in first_seen:
                 raise PatternFileError(
-                    Messages.P008.format(path=path, line=entry.line, entry=entry.id, first=first_seen[entry.id])
+                    Messages.P008.format(
+                        path=path, line=entry.line, entry=entry.id, first=first_seen[entry.id]
+                    )
                 )
             first_seen[entry.id] = f"{path}:{entry.line}"
             entries.append(entry)
@@ -138,7 +144,9 @@ def _validate_entry(path: Path, line: int, index: int, raw: Any) -> PatternEntry
     where = {"path": path, "line": line}
     if not isinstance(raw, dict):
         raise PatternFileError(
-            Messages.P005.format(**where, entry=f"#{index + 1}", key="an entry", expected="a mapping", got=raw)
+            Messages.P005.format(
+                **where, entry=f"#{index + 1}", key="an entry", expected="a mapping", got=raw
+            )
         )
     entry_id = str(raw.get("id", f"#{index + 1}"))
     where["entry"] = entry_id
@@ -149,15 +157,27 @@ def _validate_entry(path: Path, line: int, index: int, raw: Any) -> PatternEntry
         if key not in raw:
             raise PatternFileError(Messages.P004.format(**where, key=key))
     if raw["label"] not in SCORED_LABELS:
-        raise PatternFileError(Messages.P006.format(**where, label=raw["label"], allowed=", ".join(SCORED_LABELS)))
+        raise PatternFileError(
+            Messages.P006.format(**where, label=raw["label"], allowed=", ".join(SCORED_LABELS))
+        )
     pattern = raw["pattern"]
     if isinstance(pattern, list):
         problems = validate_token_pattern(pattern)
         if problems:
-            raise PatternFileError(Messages.P007.format(**where, problem="; ".join(problems)))
+            allowed = ", ".join(a for a in TOKEN_ATTRIBUTES if a not in ATTRIBUTES_NOT_SET)
+            raise PatternFileError(
+                Messages.P007.format(**where, problem="; ".join(problems), allowed=allowed)
+            )
+        unset = sorted(
+            {key for token in pattern if isinstance(token, dict) for key in token} & set(ATTRIBUTES_NOT_SET)
+        )
+        if unset:
+            raise PatternFileError(Messages.P012.format(**where, attributes=", ".join(unset)))
     elif not isinstance(pattern, str):
         raise PatternFileError(
-            Messages.P005.format(**where, key="pattern", expected="a token list or a phrase string", got=pattern)
+            Messages.P005.format(
+                **where, key="pattern", expected="a token list or a phrase string", got=pattern
+            )
         )
     examples = raw["examples"]
     if not isinstance(examples, dict) or not examples.get("match"):
@@ -168,7 +188,9 @@ def _validate_entry(path: Path, line: int, index: int, raw: Any) -> PatternEntry
         )
     for key in examples:
         if key not in EXAMPLE_KEYS:
-            raise PatternFileError(Messages.P003.format(**where, key=f"examples.{key}", allowed="match, no_match"))
+            raise PatternFileError(
+                Messages.P003.format(**where, key=f"examples.{key}", allowed="match, no_match")
+            )
     for example in examples["match"]:
         if not isinstance(example, str) or not MARKED_SPAN.search(example):
             raise PatternFileError(Messages.P009.format(**where, example=example))
@@ -216,10 +238,14 @@ def example_failures(entry: PatternEntry, nlp: Language) -> list[str]:
         doc = ruler(nlp.make_doc(text))
         found = [span.text for span in filter_spans(doc.spans["check"])]
         if expected not in found:
-            failures.append(f"{entry.path}:{entry.line} {entry.id}: expected [{expected}] in {text!r}, found {found}")
+            failures.append(
+                f"{entry.path}:{entry.line} {entry.id}: expected [{expected}] in {text!r}, found {found}"
+            )
     for text in entry.no_match_examples:
         doc = ruler(nlp.make_doc(text))
         if doc.spans["check"]:
             found = [span.text for span in doc.spans["check"]]
-            failures.append(f"{entry.path}:{entry.line} {entry.id}: expected no match in {text!r}, found {found}")
+            failures.append(
+                f"{entry.path}:{entry.line} {entry.id}: expected no match in {text!r}, found {found}"
+            )
     return failures

@@ -82,7 +82,11 @@ def may_nest(doc: Doc, inner: Proposal, outer: Proposal) -> bool:
     that is the whole outer name but its ordinal or year ("EU-Japan Council" in "3rd EU-Japan
     Council") is the same name, not a nested one.
     """
-    if (inner.label, outer.label) not in NESTABLE or not outer.contains(inner) or outer.length <= inner.length:
+    if (
+        (inner.label, outer.label) not in NESTABLE
+        or not outer.contains(inner)
+        or outer.length <= inner.length
+    ):
         return False
     in_capitals = all(token.is_upper or token.is_digit for token in doc[inner.start : inner.end])
     if not in_capitals:
@@ -136,7 +140,7 @@ class PolicySpans:
         return doc
 
     def _repair_model_span(self, doc: Doc, start: int, end: int) -> Iterator[tuple[int, int]]:
-        """Split the model's span at credit separators, line breaks and possessives; cut open parentheses; extend fragments.
+        """Split the model's span at separators, line breaks and possessives; cut parentheses; extend fragments.
 
         A possessive splits a chain of names (ANNOTATION.md): "European Commission’s
         Directorate-General" gives both parts; a lone title-case word before the possessive
@@ -179,7 +183,7 @@ class PolicySpans:
 
     @staticmethod
     def _extend_fragment(doc: Doc, end: int) -> int:
-        """A name the model stops at a connector ("... Co-operation and") runs on through the capitalized words after it."""
+        """A name the model stops at a connector ("... and") runs on through the capitalized words after it."""
         while end < len(doc) and doc[end - 1].lower_ in NAME_CONNECTORS and doc[end].text[:1].isupper():
             end += 1
             while end < len(doc) and doc[end].text[:1].isupper():
@@ -194,7 +198,9 @@ class PolicySpans:
             leading = leading | self.lower_words.get("date_edge_words", set())
         while start < end and doc[start].lower_ in leading:
             start += 1
-        trailing = self.lower_words.get("trailing_words", set()) | (NAME_CONNECTORS if label != "DATE" else set())
+        trailing = self.lower_words.get("trailing_words", set()) | (
+            NAME_CONNECTORS if label != "DATE" else set()
+        )
         while start < end and doc[end - 1].lower_ in trailing:
             end -= 1
         if label == "MONEY":
@@ -208,12 +214,16 @@ class PolicySpans:
             return None
         if label == "MONEY" and not any(any(ch.isdigit() for ch in token.text) for token in tokens):
             return None
-        if source == MODEL_SOURCE and label == "ORG" and not self._is_named_organization(tokens, people or set()):
+        if (
+            source == MODEL_SOURCE
+            and label == "ORG"
+            and not self._is_named_organization(tokens, people or set())
+        ):
             return None
         return Proposal(start, end, label, source)
 
     def _money_bounds(self, doc: Doc, start: int, end: int) -> tuple[int, int]:
-        """MONEY starts at a currency sign, code or digit ("more than $5 billion") and ends before a trailing name ("$5bn EV")."""
+        """MONEY starts at a currency sign, code or digit ("more than $5 billion"), ends before a name ("$5bn EV")."""
         currencies = self.words.get("currency_tokens", set())
 
         def is_currency(token: Token) -> bool:
@@ -243,7 +253,7 @@ class PolicySpans:
         return any(token.lower_ in anchors or (len(token) == 4 and token.is_digit) for token in tokens)
 
     def _is_named_organization(self, tokens: Span, people: set[str]) -> bool:
-        """Reject the model's ORG when it is a person's name, a region, a field of study or holds a concept acronym.
+        """Reject the model's ORG that is a person's name, a region, a field of study or holds a concept acronym.
 
         A real name ending in a field word ("Centre for European Policy Studies") has a head
         word a rule recognizes, and rule proposals are not filtered here.
@@ -257,12 +267,14 @@ class PolicySpans:
         return any(token.text[:1].isupper() or token.text[:1].isdigit() for token in tokens)
 
     def _repeat_mentions(self, doc: Doc, kept: Sequence[Proposal]) -> Iterator[Proposal]:
-        """Every mention is annotated: a one-word ORG in capitals (EU, G20, DOE) found once is found everywhere.
+        """Every mention counts: a one-word ORG in capitals (EU, G20, DOE) found once is found everywhere.
 
         The model tags "EU" alone but not inside "EU-Japan trade"; the repeat is proposed as
         `model` so it only nests inside an EVENT or INITIATIVE, never splits another name.
         """
-        acronyms = {doc[p.start].text for p in kept if p.label == "ORG" and p.length == 1 and doc[p.start].is_upper}
+        acronyms = {
+            doc[p.start].text for p in kept if p.label == "ORG" and p.length == 1 and doc[p.start].is_upper
+        }
         for token in doc:
             if token.text in acronyms:
                 yield Proposal(token.i, token.i + 1, "ORG", MODEL_SOURCE)
@@ -302,4 +314,6 @@ def make_policy_spans(
     lexicon: dict[str, list[str]],
 ) -> PolicySpans:
     """Create the `policy_spans` component; `lexicon` holds the word lists of `patterns/lexicon.yml`."""
-    return PolicySpans(nlp, name, rules_key=rules_key, spans_key=spans_key, label_map=label_map, lexicon=lexicon)
+    return PolicySpans(
+        nlp, name, rules_key=rules_key, spans_key=spans_key, label_map=label_map, lexicon=lexicon
+    )

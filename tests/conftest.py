@@ -1,0 +1,36 @@
+"""Shared fixtures: the real model pipeline is built once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from pipeline.nlp import build_nlp, customize_tokenizer
+from pipeline.patterns import RuleSet, load_rules
+from pipeline.types import PipelineSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+PATTERNS_DIR = ROOT / "patterns"
+CORPUS_DIR = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def rules() -> RuleSet:
+    return load_rules(PATTERNS_DIR)
+
+
+@pytest.fixture(scope="session")
+def blank_nlp(rules: RuleSet) -> Language:
+    """A tokenizer-only pipeline with the project's tokenizer settings, for unit tests."""
+    nlp = spacy.blank("en")
+    customize_tokenizer(nlp, rules.lexicon.get("currency_prefixes", []))
+    return nlp
+
+
+@pytest.fixture(scope="session")
+def nlp(rules: RuleSet) -> Language:
+    """The full extraction pipeline on the real model."""
+    return build_nlp(PipelineSettings(patterns_dir=PATTERNS_DIR), rules)

@@ -1,0 +1,102 @@
+"""Pattern files: every entry's examples hold, and malformed files are refused with where and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import PATTERNS_DIR
+from spacy.language import Language
+
+from pipeline.errors import PatternFileError
+from pipeline.patterns import LEXICON_LISTS, RuleSet, example_failures, load_rules, marked_example
+
+ENTRIES = load_rules(PATTERNS_DIR).entries
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[entry.id for entry in ENTRIES])
+def test_pattern_examples_match_and_no_match(entry, blank_nlp: Language) -> None:
+    assert example_failures(entry, blank_nlp) == []
+
+
+def test_patterns_every_entry_has_examples_and_unique_ids(rules: RuleSet) -> None:
+    ids = [entry.id for entry in rules.entries]
+    assert len(ids) == len(set(ids))
+    assert all(entry.match_examples for entry in rules.entries)
+
+
+def test_patterns_lexicon_lists_are_all_used_by_code(rules: RuleSet) -> None:
+    # A list in lexicon.yml that the code does not know would be refused; one the code knows but the
+    # data lacks would silently disable a repair.
+    assert set(rules.lexicon) == set(LEXICON_LISTS)
+
+
+def test_marked_example_splits_text_and_span() -> None:
+    assert marked_example("the [CoRe Partnership] was") == ("the CoRe Partnership was", "CoRe Partnership")
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "bad.yml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+GOOD_ENTRY = """
+  - id: org-test
+    label: ORG
+    pattern: [{LOWER: ministry}]
+    examples:
+      match: ["the [Ministry] said"]
+"""
+
+BAD_FILES = [
+    ("patterns:\n\t- id: x\n", "not valid YAML"),
+    ("patterns:" + GOOD_ENTRY + "    colour: red\n", "unknown key 'colour'"),
+    ("patterns:" + GOOD_ENTRY.replace("label: ORG", "label: PERSON"), "label 'PERSON' is not one of"),
+    ("patterns:" + GOOD_ENTRY.replace("{LOWER: ministry}", "{LOWERCASE: ministry}"), "not valid for spaCy"),
+    ("patterns:" + GOOD_ENTRY.replace("pattern: [{LOWER: ministry}]", "pattern: 5"), "pattern must be"),
+    ("patterns:\n  - id: x\n    label: ORG\n    pattern: [{LOWER: a}]\n", "missing key 'examples'"),
+    ("patterns:" + GOOD_ENTRY.replace("the [Ministry] said", "the Ministry said"), "[brackets]"),
+    ("patterns:" + GOOD_ENTRY + GOOD_ENTRY, "duplicate entry id 'org-test'"),
+    ("lexicon:\n  colours: [red]\n", "unknown lexicon list 'colours'"),
+    ("lexicon:\n  leading_words: [the, on]\n", "must be a list of strings"),
+    ("rules: []\n", "expected a mapping with one of the keys"),
+    ("patterns:" + GOOD_ENTRY.replace("{LOWER: ministry}", "{POS: PROPN}"), "POS need the tagger"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    BAD_FILES,
+    ids=[
+        "tab-indent",
+        "unknown-key",
+        "unknown-label",
+        "unknown-token-attribute",
+        "wrong-type",
+        "no-examples",
+        "unmarked-example",
+        "duplicate-id",
+        "unknown-lexicon-list",
+        "yaml-boolean-word",
+        "unknown-top-level-key",
+        "attribute-of-excluded-pipe",
+    ],
+)
+def test_load_rules_refuses_malformed_file_naming_it(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(PatternFileError) as raised:
+        load_rules(_write(tmp_path, text))
+    assert message in str(raised.value)
+    assert "bad.yml" in str(raised.value)
+
+
+def test_load_rules_names_entry_and_line(tmp_path: Path) -> None:
+    text = "patterns:" + GOOD_ENTRY + GOOD_ENTRY.replace("org-test", "org-second").replace("LOWER", "LOWR")
+    with pytest.raises(PatternFileError) as raised:
+        load_rules(_write(tmp_path, text))
+    assert "line 8, entry org-second" in str(raised.value)
+    assert "allowed token attributes: " in str(raised.value) and "IS_TITLE" in str(raised.value)
+
+
+def test_load_rules_refuses_empty_folder(tmp_path: Path) -> None:
+    with pytest.raises(PatternFileError, match="no pattern files"):
+        load_rules(tmp_path)

@@ -88,7 +88,7 @@ def test_read_articles_numeric_id_is_a_string(tmp_path: Path) -> None:
     assert article.meta["id"] == "42"
 
 
-@pytest.mark.xfail(strict=True, reason="`meta.get('id') or default_id` treats a front-matter `id: 0` as missing")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="`meta.get('id') or default_id` treats a front-matter `id: 0` as missing")
 def test_read_articles_zero_id_is_kept(tmp_path: Path) -> None:
     (article,), _ = read_articles([_write(tmp_path / "a.md", "---\nid: 0\n---\n" + BODY)])
     assert article.id == "0"
@@ -145,6 +145,7 @@ def test_read_articles_jsonl_line_without_text_is_skipped(tmp_path: Path) -> Non
 
 @pytest.mark.xfail(
     strict=True,
+    raises=AssertionError,
     reason="_read_file builds the JSONL list eagerly, so one bad line drops the good lines of the file too",
 )
 def test_read_articles_jsonl_bad_line_keeps_the_good_lines(tmp_path: Path) -> None:
@@ -154,7 +155,7 @@ def test_read_articles_jsonl_bad_line_keeps_the_good_lines(tmp_path: Path) -> No
     assert _only_skip(skipped).path == f"{path}:2"
 
 
-@pytest.mark.xfail(strict=True, reason="a non-mapping `meta` reaches dict(meta) and raises ValueError")
+@pytest.mark.xfail(strict=True, raises=ValueError, reason="a non-mapping `meta` reaches dict(meta) and raises ValueError")
 def test_read_articles_jsonl_meta_not_a_mapping_is_skipped(tmp_path: Path) -> None:
     path = _write(tmp_path / "batch.jsonl", '{"text": "A", "meta": "dev"}\n')
     good = _write(tmp_path / "good.txt", BODY)
@@ -163,16 +164,20 @@ def test_read_articles_jsonl_meta_not_a_mapping_is_skipped(tmp_path: Path) -> No
     assert str(path) in _only_skip(skipped).reason
 
 
-@pytest.mark.xfail(strict=True, reason="the date message hard-codes `line 1` for every JSONL line")
-def test_read_articles_jsonl_bad_date_names_its_line(tmp_path: Path) -> None:
-    path = _write(
-        tmp_path / "batch.jsonl",
-        '{"text": "A", "meta": {"id": "a"}}\n{"text": "B", "meta": {"id": "b", "date": "July"}}\n',
-    )
-    _, skipped = read_articles([path])
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="the bad-date message hard-codes `line 1`")
+@pytest.mark.parametrize(
+    ("name", "content", "line"),
+    [
+        ("batch.jsonl", '{"text": "A", "meta": {"id": "a"}}\n{"text": "B", "meta": {"id": "b", "date": "July"}}\n', 2),
+        ("dated.md", "---\nid: d\ntitle: T\ndate: July\n---\nBody.\n", 4),
+    ],
+    ids=["jsonl-line-2", "front-matter-line-4"],
+)
+def test_read_articles_bad_date_names_its_line(tmp_path: Path, name: str, content: str, line: int) -> None:
+    _, skipped = read_articles([_write(tmp_path / name, content)])
     reason = _only_skip(skipped).reason
-    assert "line 2" in reason
-    assert "line 1" not in reason
+    assert f"line {line}" in reason
+    assert "line 1:" not in reason
 
 
 # --- encodings ------------------------------------------------------------------------------------
@@ -265,7 +270,7 @@ def test_read_articles_bad_input_is_skipped_and_batch_goes_on(tmp_path: Path, ma
     assert "\n" not in skip.reason
 
 
-@pytest.mark.xfail(strict=True, reason="the YAML error is put into the reason with its newlines")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="the YAML error is put into the reason with its newlines")
 def test_read_articles_broken_front_matter_yaml_reason_is_one_line(tmp_path: Path) -> None:
     path = _write(tmp_path / "broken.md", "---\nid: [unclosed\n---\n" + BODY)
     articles, skipped = read_articles([path])
@@ -277,6 +282,7 @@ def test_read_articles_broken_front_matter_yaml_reason_is_one_line(tmp_path: Pat
 
 @pytest.mark.xfail(
     strict=True,
+    raises=ValueError,
     reason="YAML reads 2021-13-45 as a timestamp and raises ValueError, which escapes read_articles",
 )
 def test_read_articles_impossible_yaml_date_is_skipped(tmp_path: Path) -> None:
@@ -287,7 +293,7 @@ def test_read_articles_impossible_yaml_date_is_skipped(tmp_path: Path) -> None:
     assert str(bad) in _only_skip(skipped).reason
 
 
-@pytest.mark.xfail(strict=True, reason="an empty .jsonl yields no article and no Skipped, so nothing is reported")
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="an empty .jsonl yields no article and no Skipped, so nothing is reported")
 def test_read_articles_empty_jsonl_is_skipped(tmp_path: Path) -> None:
     path = _write(tmp_path / "empty.jsonl", "")
     articles, skipped = read_articles([path])

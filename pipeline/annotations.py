@@ -43,7 +43,11 @@ def build_gold_record(article: Article, annotation_path: Path) -> dict[str, Any]
     spans = _drop_same_label_contained(spans)
     _check_nesting(annotation_path, spans)
     spans.sort(key=lambda span: (span["start"], -span["end"], span["label"]))
-    return {"text": article.text, "meta": article.meta, "spans": spans}
+    return {"text": article.text, "meta": article.meta, "spans": [_without_line(span) for span in spans]}
+
+
+def _without_line(span: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in span.items() if key != "line"}
 
 
 def _entry_spans(article: Article, path: Path, line: int, entry: dict[str, Any]) -> list[dict[str, Any]]:
@@ -79,6 +83,7 @@ def _entry_spans(article: Article, path: Path, line: int, entry: dict[str, Any])
             "end": start + len(entry["text"]),
             "label": entry["label"],
             "text": entry["text"],
+            "line": line,
         }
         for key in ("norm", "canonical"):
             if key in entry:
@@ -106,11 +111,18 @@ def _check_nesting(path: Path, spans: list[dict[str, Any]]) -> None:
         for second in spans[index + 1 :]:
             if first["start"] >= second["end"] or second["start"] >= first["end"]:
                 continue
-            inner, outer = sorted((first, second), key=lambda span: span["end"] - span["start"])
-            contained = outer["start"] <= inner["start"] and inner["end"] <= outer["end"]
-            if not (contained and (inner["label"], outer["label"]) in NESTABLE):
+            if not (_nests_in(first, second) or _nests_in(second, first)):
                 problem = (
-                    f"{first['label']} {first['text']!r} and {second['label']} {second['text']!r} overlap; "
-                    "only an ORG inside an EVENT or INITIATIVE may"
+                    f"{first['label']} {first['text']!r} (line {first['line']}) and {second['label']} "
+                    f"{second['text']!r} overlap; only an ORG strictly inside an EVENT or INITIATIVE may"
                 )
-                raise GoldError(Messages.G001.format(path=path, line="-", problem=problem))
+                raise GoldError(Messages.G001.format(path=path, line=second["line"], problem=problem))
+
+
+def _nests_in(inner: dict[str, Any], outer: dict[str, Any]) -> bool:
+    return (
+        (inner["label"], outer["label"]) in NESTABLE
+        and outer["start"] <= inner["start"]
+        and inner["end"] <= outer["end"]
+        and outer["end"] - outer["start"] > inner["end"] - inner["start"]
+    )

@@ -35,9 +35,10 @@ def iter_input_files(paths: Iterable[Path]) -> Iterator[Path | Skipped]:
 
 
 def read_articles(paths: Iterable[Path]) -> tuple[list[Article], list[Skipped]]:
-    """Read every article under `paths`; bad files are skipped with a reason, never raised.
+    """Read every article under `paths`; bad inputs are skipped with a one-line reason, never raised.
 
-    Duplicate ids are refused together: neither is processed, both paths are named.
+    A bad line of a `.jsonl` file costs only that line. Duplicate ids are refused together:
+    neither is processed, both places are named.
     """
     articles: list[Article] = []
     skipped: list[Skipped] = []
@@ -45,11 +46,8 @@ def read_articles(paths: Iterable[Path]) -> tuple[list[Article], list[Skipped]]:
         if isinstance(item, Skipped):
             skipped.append(item)
             continue
-        try:
-            for article in _read_file(item):
-                articles.append(article)
-        except ArticleError as error:
-            skipped.append(Skipped(error.path, str(error)))
+        for result in _read_file(item):
+            (skipped if isinstance(result, Skipped) else articles).append(result)
     by_id: dict[str, Article] = {}
     duplicates: set[str] = set()
     for article in articles:
@@ -63,14 +61,30 @@ def read_articles(paths: Iterable[Path]) -> tuple[list[Article], list[Skipped]]:
     return kept, skipped
 
 
-def _read_file(path: Path) -> list[Article]:
-    if path.suffix not in ARTICLE_SUFFIXES:
-        raise ArticleError(str(path), Messages.A008.format(path=path, suffix=path.suffix))
-    text = _decode(path)
-    if path.suffix == ".jsonl":
-        return list(_read_jsonl_articles(path, text))
-    meta, body = split_front_matter(text, path)
-    return [_make_article(body, meta, path, default_id=path.stem)]
+def _skip(error: ArticleError) -> Skipped:
+    return Skipped(error.path, " ".join(str(error).split()))
+
+
+def _read_file(path: Path) -> list[Article | Skipped]:
+    try:
+        if path.suffix not in ARTICLE_SUFFIXES:
+            raise ArticleError(str(path), Messages.A008.format(path=path, suffix=path.suffix))
+        text = _decode(path)
+        if path.suffix == ".jsonl":
+            return list(_read_jsonl_articles(path, text))
+        meta, body = split_front_matter(text, path)
+        date_line = _key_line(text, "date")
+        return [_make_article(body, meta, path, default_id=path.stem, date_line=date_line)]
+    except ArticleError as error:
+        return [_skip(error)]
+
+
+def _key_line(text: str, key: str) -> int:
+    """1-based line of `key:` in the front matter (the article's first line if absent)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(f"{key}:"):
+            return number
+    return 1
 
 
 def _decode(path: Path) -> str:
@@ -102,7 +116,8 @@ def split_front_matter(text: str, path: Path | str = "<text>") -> tuple[dict[str
         raise ArticleError(str(path), Messages.A004.format(path=path))
     try:
         meta = yaml.safe_load(header) or {}
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, ValueError) as error:
+        # PyYAML reads `2021-13-45` as a timestamp and raises ValueError, not YAMLError.
         raise ArticleError(str(path), Messages.A005.format(path=path, problem=error)) from error
     if not isinstance(meta, dict):
         raise ArticleError(str(path), Messages.A005.format(path=path, problem=f"got {type(meta).__name__}"))
@@ -115,7 +130,13 @@ def _plain(value: Any) -> Any:
 
 
 def _make_article(
-    text: str, meta: dict[str, Any], path: Path, *, default_id: str, line: int | None = None
+    text: str,
+    meta: dict[str, Any],
+    path: Path,
+    *,
+    default_id: str,
+    line: int | None = None,
+    date_line: int | None = None,
 ) -> Article:
     label = f"{path}:{line}" if line else str(path)
     if not text.strip():
@@ -125,28 +146,35 @@ def _make_article(
         try:
             dt.date.fromisoformat(str(date))
         except ValueError as error:
-            message = Messages.A007.format(
-                path=label, line=1, problem=f"date {date!r} is not an ISO date (YYYY-MM-DD)"
-            )
+            problem = f"date {date!r} is not an ISO date (YYYY-MM-DD)"
+            message = Messages.A007.format(path=path, line=line or date_line or 1, problem=problem)
             raise ArticleError(label, message) from error
-    meta = {**meta, "id": str(meta.get("id") or default_id)}
+    has_id = meta.get("id") is not None and str(meta["id"]).strip() != ""
+    meta = {**meta, "id": str(meta["id"]) if has_id else default_id}
     return Article(id=meta["id"], text=text, meta=meta, path=str(path), line=line)
 
 
-def _read_jsonl_articles(path: Path, text: str) -> Iterator[Article]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+def _read_jsonl_articles(path: Path, text: str) -> Iterator[Article | Skipped]:
+    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not lines:
+        yield _skip(ArticleError(str(path), Messages.A002.format(path=path)))
+    for number, line in lines:
         where = f"{path}:{number}"
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ArticleError(where, Messages.A006.format(path=path, line=number, problem=error)) from error
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            problem = "expected an object with a string `text`"
-            raise ArticleError(where, Messages.A007.format(path=path, line=number, problem=problem))
-        meta = record.get("meta") or {}
-        yield _make_article(record["text"], dict(meta), path, default_id=f"{path.stem}-{number}", line=number)
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ArticleError(where, Messages.A006.format(path=path, line=number, problem=error)) from error
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                problem = "expected an object with a string `text`"
+                raise ArticleError(where, Messages.A007.format(path=path, line=number, problem=problem))
+            meta = record.get("meta") or {}
+            if not isinstance(meta, dict):
+                problem = f"`meta` must be an object, got {type(meta).__name__}"
+                raise ArticleError(where, Messages.A007.format(path=path, line=number, problem=problem))
+            yield _make_article(record["text"], dict(meta), path, default_id=f"{path.stem}-{number}", line=number)
+        except ArticleError as error:
+            yield _skip(error)
 
 
 def read_gold(path: Path) -> dict[str, dict[str, Any]]:

@@ -22,6 +22,7 @@ from .types import SCORED_LABELS
 
 SCHEMES = ("strict", "partial")
 CONTEXT_CHARS = 40
+NO_SPLIT = "(no split)"
 
 
 def _entities(record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -117,7 +118,7 @@ def evaluate(gold: dict[str, dict[str, Any]], predictions: Iterable[dict[str, An
         pairs.append((gold_record, prediction))
     by_split: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
     for pair in pairs:
-        by_split[str(pair[0]["meta"].get("split", "all"))].append(pair)
+        by_split[str(pair[0]["meta"].get("split", NO_SPLIT))].append(pair)
     return {
         "overall": score(pairs),
         "splits": {split: score(members) for split, members in sorted(by_split.items())},

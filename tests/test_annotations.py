@@ -1,0 +1,288 @@
+"""Gold built from annotation sources: offsets found by code, and the committed gold never drifts from them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS_DIR, ROOT
+
+from pipeline.annotations import build_gold_record, whole_word_offsets
+from pipeline.corpus import read_articles
+from pipeline.errors import GoldError, Messages
+from pipeline.types import Article
+
+ARTICLES_DIR = CORPUS_DIR / "articles"
+ANNOTATIONS_DIR = CORPUS_DIR / "annotations"
+GOLD_DIR = CORPUS_DIR / "gold"
+GOLD_FILES = sorted(GOLD_DIR.glob("*.jsonl"))
+ANNOTATION_FILES = sorted(ANNOTATIONS_DIR.glob("*.yml"))
+FIRST_SOURCE_FILE = "000_3e753b5aeb065143.txt"
+
+
+def _articles_by_id() -> dict[str, Article]:
+    articles, skipped = read_articles([ARTICLES_DIR])
+    assert skipped == []
+    return {article.id: article for article in articles}
+
+
+# --- whole_word_offsets ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "expected"),
+    [
+        ("DOE and DOES and (DOE)", "DOE", [0, 18]),
+        ("the OECD’s Blue Dot Network", "OECD", [4]),
+        ("DOE2 and 2DOE and xDOE", "DOE", []),
+        ("DOEé and éDOE", "DOE", []),
+        ("US-Japan and US-Japan-Mekong", "US-Japan", [0, 13]),
+        ("the U.S. and the U.S.A.", "U.S.", [4]),
+        ("$252 billion, not $252 billions", "$252 billion", [0]),
+        ("DOE_report by DOE", "DOE", [0, 14]),
+        ("Partnership\nPartnership", "Partnership", [0, 12]),
+        ("nothing here", "DOE", []),
+    ],
+    ids=[
+        "doctest",
+        "possessive",
+        "glued-digit-or-letter",
+        "glued-non-ascii-letter",
+        "hyphenated-name",
+        "trailing-dot",
+        "money",
+        "underscore-is-not-a-letter",
+        "line-start",
+        "absent",
+    ],
+)
+def test_whole_word_offsets_finds_unglued_occurrences(text: str, needle: str, expected: list[int]) -> None:
+    assert whole_word_offsets(text, needle) == expected
+    for start in expected:
+        assert text[start : start + len(needle)] == needle
+
+
+def test_whole_word_offsets_escapes_regex_characters() -> None:
+    text = "Competitiveness and Resilience (CoRe) Partnership, not CoRe Partnership"
+    assert whole_word_offsets(text, "(CoRe)") == [31]
+    assert whole_word_offsets("a+b and aab", "a+b") == [0]
+
+
+# --- build_gold_record ----------------------------------------------------------------------------
+
+TEXT = (
+    "The U.S. Department of Energy (DOE) and the Department of Energy staff met at the "
+    "G20 Osaka Summit in June 2019. DOE pledged $5 million. The Department of Energy said DOE would "
+    "fund the Blue Dot Network."
+)
+
+
+def _article(text: str = TEXT, doc_id: str = "doc") -> Article:
+    return Article(id=doc_id, text=text, meta={"id": doc_id, "split": "dev"}, path=f"{doc_id}.md")
+
+
+def _annotation(tmp_path: Path, body: str, name: str = "doc.yml") -> Path:
+    path = tmp_path / name
+    path.write_text("id: doc\nspans:\n" + body, encoding="utf-8")
+    return path
+
+
+def _spans(record: dict) -> list[tuple[int, int, str, str]]:
+    return [(span["start"], span["end"], span["label"], span["text"]) for span in record["spans"]]
+
+
+def _at(text: str, needle: str, occurrence: int = 1) -> tuple[int, int]:
+    start = whole_word_offsets(text, needle)[occurrence - 1]
+    return start, start + len(needle)
+
+
+def test_build_gold_record_annotates_every_occurrence(tmp_path: Path) -> None:
+    record = build_gold_record(_article(), _annotation(tmp_path, "  - {text: DOE, label: ORG}\n"))
+    starts = whole_word_offsets(TEXT, "DOE")
+    assert len(starts) == 3
+    assert _spans(record) == [(start, start + 3, "ORG", "DOE") for start in starts]
+    assert record["text"] == TEXT
+    assert record["meta"] == {"id": "doc", "split": "dev"}
+
+
+def test_build_gold_record_occurrences_picks_listed_ones(tmp_path: Path) -> None:
+    path = _annotation(tmp_path, "  - {text: DOE, label: ORG, occurrences: [1, 3]}\n")
+    record = build_gold_record(_article(), path)
+    assert _spans(record) == [(*_at(TEXT, "DOE", 1), "ORG", "DOE"), (*_at(TEXT, "DOE", 3), "ORG", "DOE")]
+
+
+def test_build_gold_record_occurrence_out_of_range_refused(tmp_path: Path) -> None:
+    path = _annotation(tmp_path, "  - {text: DOE, label: ORG, occurrences: [4]}\n")
+    with pytest.raises(GoldError) as caught:
+        build_gold_record(_article(), path)
+    assert str(caught.value) == Messages.G005.format(path=path, line=3, text="DOE", occurrence=4, count=3)
+
+
+def test_build_gold_record_drops_same_label_contained_occurrence(tmp_path: Path) -> None:
+    path = _annotation(
+        tmp_path,
+        "  - {text: Department of Energy, label: ORG}\n  - {text: U.S. Department of Energy, label: ORG}\n",
+    )
+    record = build_gold_record(_article(), path)
+    short = whole_word_offsets(TEXT, "Department of Energy")
+    assert len(short) == 3
+    # The first short form sits inside the long name and is dropped; the two standalone ones stay.
+    assert _spans(record) == [
+        (*_at(TEXT, "U.S. Department of Energy"), "ORG", "U.S. Department of Energy"),
+        (short[1], short[1] + 20, "ORG", "Department of Energy"),
+        (short[2], short[2] + 20, "ORG", "Department of Energy"),
+    ]
+
+
+def test_build_gold_record_nests_org_inside_event(tmp_path: Path) -> None:
+    path = _annotation(
+        tmp_path,
+        "  - {text: G20, label: ORG}\n  - {text: G20 Osaka Summit, label: EVENT}\n",
+    )
+    record = build_gold_record(_article(), path)
+    start, end = _at(TEXT, "G20 Osaka Summit")
+    # Sorted by start, then end descending: the outer EVENT comes first.
+    assert _spans(record) == [(start, end, "EVENT", "G20 Osaka Summit"), (start, start + 3, "ORG", "G20")]
+
+
+def test_build_gold_record_carries_norm_and_canonical(tmp_path: Path) -> None:
+    path = _annotation(
+        tmp_path,
+        "  - {text: June 2019, label: DATE, norm: 2019-06}\n"
+        "  - {text: $5 million, label: MONEY, norm: {amount: 5000000, currency: USD}}\n"
+        "  - {text: DOE, label: ORG, canonical: U.S. Department of Energy, occurrences: [2]}\n",
+    )
+    record = build_gold_record(_article(), path)
+    by_text = {span["text"]: span for span in record["spans"]}
+    assert by_text["June 2019"]["norm"] == "2019-06"
+    assert by_text["$5 million"]["norm"] == {"amount": 5000000, "currency": "USD"}
+    assert by_text["DOE"]["canonical"] == "U.S. Department of Energy"
+    assert "canonical" not in by_text["June 2019"]
+    assert "norm" not in by_text["DOE"]
+    assert [span["start"] for span in record["spans"]] == sorted(span["start"] for span in record["spans"])
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (
+            "  - {text: Department of Energy staff, label: ORG}\n  - {text: Energy staff met, label: EVENT}\n",
+            "overlap",
+        ),
+        ("  - {text: G20 Osaka Summit, label: ORG}\n  - {text: Osaka Summit, label: EVENT}\n", "overlap"),
+        ("  - {text: Blue Dot Network, label: INITIATIVE}\n  - {text: Blue Dot, label: EVENT}\n", "overlap"),
+        ("  - {text: DOE, label: INITIATIVE}\n  - {text: DOE, label: ORG}\n", "overlap"),
+        ("  - {text: DOE, label: ORG}\n  - {text: DOE, label: INITIATIVE}\n", "overlap"),
+        ("  - {text: DOE, label: ORG}\n  - {text: DOE, label: EVENT}\n", "overlap"),
+    ],
+    ids=[
+        "crossing",
+        "event-inside-org",
+        "event-inside-initiative",
+        "same-offsets-initiative-first",
+        "same-offsets-org-first",
+        "same-offsets-org-and-event",
+    ],
+)
+def test_build_gold_record_forbidden_overlap_refused(tmp_path: Path, body: str, problem: str) -> None:
+    path = _annotation(tmp_path, body)
+    with pytest.raises(GoldError, match=problem) as caught:
+        build_gold_record(_article(), path)
+    assert str(caught.value).startswith(str(path))
+    assert "only an ORG strictly inside an EVENT or INITIATIVE may" in str(caught.value)
+
+
+def test_build_gold_record_string_not_in_article_refused_with_file_and_line(tmp_path: Path) -> None:
+    path = _annotation(
+        tmp_path,
+        "  # ORG\n  - {text: DOE, label: ORG}\n  - {text: Department of Commerce, label: ORG}\n",
+    )
+    with pytest.raises(GoldError) as caught:
+        build_gold_record(_article(), path)
+    assert str(caught.value) == Messages.G004.format(
+        path=path, line=5, text="Department of Commerce", label="ORG", article="doc"
+    )
+
+
+def test_build_gold_record_glued_string_is_not_found(tmp_path: Path) -> None:
+    path = _annotation(tmp_path, "  - {text: Depart, label: ORG}\n")
+    with pytest.raises(GoldError, match="not found in article doc"):
+        build_gold_record(_article(), path)
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ("{text: DOE, label: ORG, colour: red}", "unknown keys ['colour']"),
+        ("{text: DOE, label: GPE}", "label 'GPE' is not one of ORG, INITIATIVE, EVENT, DATE, MONEY"),
+        ("{text: June 2019, label: DATE}", "DATE 'June 2019' needs a `norm`"),
+        ("{text: $5 million, label: MONEY}", "MONEY '$5 million' needs a `norm`"),
+    ],
+    ids=["unknown-key", "unscored-label", "date-without-norm", "money-without-norm"],
+)
+def test_build_gold_record_bad_entry_refused(tmp_path: Path, entry: str, problem: str) -> None:
+    path = _annotation(tmp_path, f"  - {{text: DOE, label: ORG}}\n  - {entry}\n")
+    with pytest.raises(GoldError) as caught:
+        build_gold_record(_article(), path)
+    assert str(caught.value).startswith(f"{path}, line 4: {problem}")
+
+
+# --- the committed corpus -------------------------------------------------------------------------
+
+
+def _gold_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_corpus_has_gold_for_every_annotation_source() -> None:
+    assert GOLD_FILES
+    assert [path.stem for path in GOLD_FILES] == [path.stem for path in ANNOTATION_FILES]
+
+
+@pytest.mark.parametrize("gold_path", GOLD_FILES, ids=[path.stem for path in GOLD_FILES])
+def test_corpus_gold_span_text_matches_offsets(gold_path: Path) -> None:
+    for record in _gold_lines(gold_path):
+        assert record["spans"], gold_path
+        for span in record["spans"]:
+            assert record["text"][span["start"] : span["end"]] == span["text"], span
+
+
+@pytest.mark.parametrize("gold_path", GOLD_FILES, ids=[path.stem for path in GOLD_FILES])
+def test_corpus_gold_spans_sorted_by_start_then_end_descending(gold_path: Path) -> None:
+    for record in _gold_lines(gold_path):
+        keys = [(span["start"], -span["end"]) for span in record["spans"]]
+        assert keys == sorted(keys)
+
+
+@pytest.mark.parametrize("gold_path", GOLD_FILES, ids=[path.stem for path in GOLD_FILES])
+def test_corpus_gold_text_equals_article_body(gold_path: Path) -> None:
+    articles = _articles_by_id()
+    (record,) = _gold_lines(gold_path)
+    doc_id = record["meta"]["id"]
+    assert doc_id == gold_path.stem
+    assert record["text"] == articles[doc_id].text
+    assert record["meta"] == articles[doc_id].meta
+
+
+@pytest.mark.parametrize("source", ANNOTATION_FILES, ids=[path.stem for path in ANNOTATION_FILES])
+def test_corpus_gold_rebuilds_from_annotations(source: Path) -> None:
+    article = _articles_by_id()[source.stem]
+    rebuilt = json.dumps(build_gold_record(article, source), ensure_ascii=False, sort_keys=True) + "\n"
+    assert rebuilt == (GOLD_DIR / f"{source.stem}.jsonl").read_text(encoding="utf-8")
+
+
+def _shared_corpus_file() -> Path | None:
+    for shared in (ROOT.parent / "shared", ROOT.parent.parent / "shared"):
+        if (shared / "corpus" / FIRST_SOURCE_FILE).is_file():
+            return shared / "corpus" / FIRST_SOURCE_FILE
+    return None
+
+
+def test_corpus_first_article_equals_shared_source() -> None:
+    source = _shared_corpus_file()
+    if source is None:
+        pytest.skip(f"shared/corpus/{FIRST_SOURCE_FILE} not found beside the clone")
+    firsts = [article for article in _articles_by_id().values() if article.meta.get("source_file") == source.name]
+    assert len(firsts) == 1
+    assert firsts[0].text == source.read_text(encoding="utf-8")

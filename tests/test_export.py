@@ -1,0 +1,228 @@
+"""Writing the datasets: three files, stable order, loadable back, and nothing half-written left over."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.corpus import read_gold
+from pipeline.export import CSV_COLUMNS, write_atomically, write_outputs
+from pipeline.types import Skipped
+
+OUTPUT_NAMES = ["manifest.json", "mentions.csv", "mentions.jsonl"]
+
+TEXT_A = (
+    "The Ministry of Education, Culture, Sports Science and Technology of Japan (MEXT) "
+    "and the Prime Minister’s Office of Japan met at the G20 Osaka Summit in June 2019 "
+    "and pledged ¥800 billion."
+)
+TEXT_B = 'DOE said "$5 million" in April 2021; Joe Biden agreed.'
+
+
+def _span(text: str, needle: str, label: str, **extra: object) -> dict:
+    start = text.index(needle)
+    return {"start": start, "end": start + len(needle), "label": label, "text": needle, **extra}
+
+
+def _records() -> list[dict]:
+    # Spans and records deliberately out of order: the writer must sort them.
+    record_b = {
+        "text": TEXT_B,
+        "meta": {"id": "b-article", "date": "2021-04-20"},
+        "spans": [
+            _span(TEXT_B, "Joe Biden", "PERSON", source="model", scored=False),
+            _span(TEXT_B, "April 2021", "DATE", norm="2021-04", source="dates"),
+            _span(TEXT_B, "$5 million", "MONEY", norm={"currency": "USD", "amount": 5000000}, source="money"),
+            _span(TEXT_B, "DOE", "ORG", canonical="U.S. Department of Energy", source="acronyms"),
+        ],
+    }
+    record_a = {
+        "text": TEXT_A,
+        "meta": {"id": "a-article", "split": "dev"},
+        "spans": [
+            _span(TEXT_A, "¥800 billion", "MONEY", norm={"amount": 800000000000, "currency": "JPY"}, source="money"),
+            _span(TEXT_A, "G20", "ORG", source="names"),
+            _span(TEXT_A, "G20 Osaka Summit", "EVENT", source="names"),
+            _span(
+                TEXT_A,
+                "MEXT",
+                "ORG",
+                canonical="Ministry of Education, Culture, Sports Science and Technology of Japan",
+                source="acronyms",
+            ),
+            _span(TEXT_A, "Ministry of Education, Culture, Sports Science and Technology of Japan", "ORG"),
+            _span(TEXT_A, "Prime Minister’s Office of Japan", "ORG", source="names"),
+            _span(TEXT_A, "June 2019", "DATE", norm="2019-06", source="dates"),
+        ],
+    }
+    return [record_b, record_a]
+
+
+SKIPPED = [
+    Skipped("in/empty.txt", "in/empty.txt: empty article (no text after the front matter)"),
+    Skipped("in/latin1.txt", "in/latin1.txt: not UTF-8 at byte 7; re-save the file as UTF-8"),
+]
+
+
+@pytest.fixture
+def written(tmp_path: Path) -> tuple[Path, dict]:
+    out = tmp_path / "out"
+    manifest = write_outputs(_records(), SKIPPED, out, {"tool": {"name": "policy-extract"}})
+    return out, manifest
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_write_outputs_writes_three_files(written: tuple[Path, dict]) -> None:
+    out, _ = written
+    assert sorted(path.name for path in out.iterdir()) == OUTPUT_NAMES
+
+
+def test_write_outputs_leaves_no_temporary_file(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_outputs(_records(), SKIPPED, out, {})
+    write_outputs(_records(), [], out, {})
+    assert sorted(path.name for path in out.iterdir()) == OUTPUT_NAMES
+
+
+def test_write_outputs_csv_columns(written: tuple[Path, dict]) -> None:
+    out, _ = written
+    header = (out / "mentions.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "doc_id,start,end,label,text,norm,canonical,source,scored"
+    assert tuple(header.split(",")) == CSV_COLUMNS
+
+
+def test_write_outputs_csv_sorted_by_doc_start_and_end_descending(written: tuple[Path, dict]) -> None:
+    out, _ = written
+    rows = _csv_rows(out / "mentions.csv")
+    keys = [(row["doc_id"], int(row["start"]), -int(row["end"]), row["label"]) for row in rows]
+    assert keys == sorted(keys)
+    assert [row["doc_id"] for row in rows] == ["a-article"] * 7 + ["b-article"] * 4
+    # The outer EVENT comes before the ORG nested at its start.
+    event, org = (row for row in rows if row["text"] in ("G20 Osaka Summit", "G20"))
+    assert (event["label"], org["label"]) == ("EVENT", "ORG")
+
+
+def test_write_outputs_csv_values_round_trip(written: tuple[Path, dict]) -> None:
+    out, _ = written
+    rows = {row["text"]: row for row in _csv_rows(out / "mentions.csv")}
+    ministry = "Ministry of Education, Culture, Sports Science and Technology of Japan"
+    assert rows["MEXT"]["canonical"] == ministry
+    assert rows[ministry]["source"] == ""
+    assert json.loads(rows["¥800 billion"]["norm"]) == {"amount": 800000000000, "currency": "JPY"}
+    assert json.loads(rows["$5 million"]["norm"]) == {"amount": 5000000, "currency": "USD"}
+    assert json.loads(rows["June 2019"]["norm"]) == "2019-06"
+    assert rows["Prime Minister’s Office of Japan"]["label"] == "ORG"
+    assert rows["Joe Biden"]["scored"] == "False"
+    assert rows["DOE"]["scored"] == "True"
+    for row in rows.values():
+        text = TEXT_A if row["doc_id"] == "a-article" else TEXT_B
+        assert text[int(row["start"]) : int(row["end"])] == row["text"]
+
+
+def test_write_outputs_csv_sort_is_stable_for_equal_keys(tmp_path: Path) -> None:
+    text = "DOE met."
+    spans = [_span(text, "DOE", "ORG", source="first"), _span(text, "DOE", "ORG", source="second")]
+    record = {"text": text, "meta": {"id": "x"}, "spans": spans}
+    write_outputs([record], [], tmp_path / "one", {})
+    write_outputs([{**record, "spans": spans[::-1]}], [], tmp_path / "two", {})
+    assert [row["source"] for row in _csv_rows(tmp_path / "one" / "mentions.csv")] == ["first", "second"]
+    assert [row["source"] for row in _csv_rows(tmp_path / "two" / "mentions.csv")] == ["second", "first"]
+
+
+def test_write_outputs_jsonl_loadable_by_read_gold(written: tuple[Path, dict]) -> None:
+    out, _ = written
+    lines = (out / "mentions.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["meta"]["id"] for line in lines] == ["a-article", "b-article"]
+    gold = read_gold(out / "mentions.jsonl")
+    assert list(gold) == ["a-article", "b-article"]
+    originals = {record["meta"]["id"]: record for record in _records()}
+    for doc_id, record in gold.items():
+        assert record["text"] == originals[doc_id]["text"]
+        assert record["meta"] == originals[doc_id]["meta"]
+        # read_gold keeps only the scored labels; PERSON is dropped, everything else comes back intact.
+        expected = [span for span in originals[doc_id]["spans"] if span["label"] != "PERSON"]
+        assert record["spans"] == expected
+
+
+def test_write_outputs_jsonl_keeps_non_ascii_unescaped(written: tuple[Path, dict]) -> None:
+    out, _ = written
+    raw = (out / "mentions.jsonl").read_text(encoding="utf-8")
+    assert "Prime Minister’s Office of Japan" in raw
+    assert "¥800 billion" in raw
+    assert "\\u" not in raw
+
+
+def test_write_outputs_manifest_counts_and_skipped(written: tuple[Path, dict]) -> None:
+    out, returned = written
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest == returned
+    assert manifest["tool"] == {"name": "policy-extract"}
+    assert manifest["articles"] == 2
+    # PERSON is not scored and not counted; every scored label is listed, with 0 where absent.
+    assert manifest["spans_per_label"] == {"ORG": 5, "INITIATIVE": 0, "EVENT": 1, "DATE": 2, "MONEY": 2}
+    assert manifest["skipped"] == [{"path": item.path, "reason": item.reason} for item in SKIPPED]
+
+
+def test_write_outputs_manifest_does_not_count_unscored_spans_of_scored_labels(tmp_path: Path) -> None:
+    text = "DOE met."
+    record = {"text": text, "meta": {"id": "x"}, "spans": [_span(text, "DOE", "ORG", scored=False)]}
+    manifest = write_outputs([record], [], tmp_path, {})
+    assert manifest["spans_per_label"]["ORG"] == 0
+
+
+def test_write_outputs_twice_is_byte_identical(tmp_path: Path) -> None:
+    write_outputs(_records(), SKIPPED, tmp_path / "one", {"run": 1})
+    write_outputs(_records()[::-1], SKIPPED, tmp_path / "two", {"run": 1})
+    for name in ("mentions.jsonl", "mentions.csv", "manifest.json"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+
+
+def test_write_outputs_rewrites_in_place_identically(tmp_path: Path) -> None:
+    write_outputs(_records(), SKIPPED, tmp_path, {})
+    first = {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES}
+    write_outputs(_records(), SKIPPED, tmp_path, {})
+    assert {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES} == first
+
+
+def test_write_outputs_uses_unix_newlines(written: tuple[Path, dict]) -> None:
+    out, _ = written
+    for name in OUTPUT_NAMES:
+        raw = (out / name).read_bytes()
+        assert b"\r\n" not in raw, name
+        assert raw.endswith(b"\n"), name
+
+
+def test_write_outputs_no_records_still_writes_header(tmp_path: Path) -> None:
+    manifest = write_outputs([], [], tmp_path, {})
+    assert (tmp_path / "mentions.csv").read_text(encoding="utf-8") == ",".join(CSV_COLUMNS) + "\n"
+    assert (tmp_path / "mentions.jsonl").read_text(encoding="utf-8") == ""
+    assert manifest["articles"] == 0
+    assert manifest["skipped"] == []
+
+
+def test_write_atomically_failure_keeps_old_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "mentions.jsonl"
+    target.write_text("old\n", encoding="utf-8")
+
+    def broken(stream) -> None:
+        stream.write("half a fi")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_atomically(target, broken)
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert [path.name for path in tmp_path.iterdir()] == ["mentions.jsonl"]
+
+
+def test_write_atomically_creates_missing_folder(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "b" / "scores.json"
+    write_atomically(target, lambda stream: stream.write("{}\n"))
+    assert target.read_text(encoding="utf-8") == "{}\n"
+    assert [path.name for path in target.parent.iterdir()] == ["scores.json"]

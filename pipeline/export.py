@@ -74,12 +74,8 @@ def write_outputs(
 
     write_atomically(out_dir / "mentions.jsonl", write_jsonl)
     frame = mention_rows(records)
-    write_atomically(
-        out_dir / "mentions.csv", lambda stream: frame.to_csv(stream, index=False, lineterminator="\n")
-    )
-    counts = Counter(
-        span["label"] for record in records for span in record["spans"] if span.get("scored", True)
-    )
+    write_atomically(out_dir / "mentions.csv", lambda stream: frame.to_csv(stream, index=False, lineterminator="\n"))
+    counts = Counter(span["label"] for record in records for span in record["spans"] if span.get("scored", True))
     manifest = {
         **manifest,
         "articles": len(records),
@@ -88,8 +84,6 @@ def write_outputs(
     }
     write_atomically(
         out_dir / "manifest.json",
-        lambda stream: stream.write(
-            json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-        ),
+        lambda stream: stream.write(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"),
     )
     return manifest

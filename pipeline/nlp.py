@@ -49,8 +49,6 @@ def build_nlp(settings: PipelineSettings, rules: RuleSet | None = None) -> Langu
         config={"spans_key": RULES_KEY, "spans_filter": None, "annotate_ents": False, "validate": True},
     )
     ruler.add_patterns([entry.as_spacy_pattern() for entry in rules.entries])  # type: ignore[attr-defined]
-    nlp.add_pipe(
-        "policy_spans", config={"rules_key": RULES_KEY, "spans_key": SPANS_KEY, "lexicon": rules.lexicon}
-    )
+    nlp.add_pipe("policy_spans", config={"rules_key": RULES_KEY, "spans_key": SPANS_KEY, "lexicon": rules.lexicon})
     nlp.add_pipe("policy_acronyms", config={"spans_key": SPANS_KEY})
     return nlp

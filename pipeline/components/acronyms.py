@@ -124,17 +124,13 @@ class AcronymResolver:
         spans = list(doc.spans.get(self.spans_key, []))
         definitions, concepts = self.find_definitions(doc, spans)
         proposals = [
-            Proposal(s.start, s.end, s.label_, s.id_ or ACRONYM_SOURCE)
-            for s in spans
-            if s.text not in concepts
+            Proposal(s.start, s.end, s.label_, s.id_ or ACRONYM_SOURCE) for s in spans if s.text not in concepts
         ]
         canonical: dict[tuple[int, int, str], str] = {}
         for definition in definitions:
             for start, end in _mentions(doc, definition):
                 proposals = [
-                    p
-                    for p in proposals
-                    if not (p.start == start and p.end == end and p.label != definition.label)
+                    p for p in proposals if not (p.start == start and p.end == end and p.label != definition.label)
                 ]
                 proposals.append(Proposal(start, end, definition.label, ACRONYM_SOURCE))
                 canonical[(start, end, definition.label)] = definition.long_form
@@ -188,9 +184,7 @@ def _mentions(doc: Doc, definition: Definition) -> list[tuple[int, int]]:
     return found
 
 
-@Language.factory(
-    "policy_acronyms", assigns=["doc.spans", "doc.ents"], default_config={"spans_key": "policy"}
-)
+@Language.factory("policy_acronyms", assigns=["doc.spans", "doc.ents"], default_config={"spans_key": "policy"})
 def make_acronym_resolver(nlp: Language, name: str, spans_key: str) -> AcronymResolver:
     """Create the `policy_acronyms` component, which reads and rewrites `doc.spans[spans_key]`."""
     return AcronymResolver(nlp, name, spans_key=spans_key)

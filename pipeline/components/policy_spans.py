@@ -82,11 +82,7 @@ def may_nest(doc: Doc, inner: Proposal, outer: Proposal) -> bool:
     that is the whole outer name but its ordinal or year ("EU-Japan Council" in "3rd EU-Japan
     Council") is the same name, not a nested one.
     """
-    if (
-        (inner.label, outer.label) not in NESTABLE
-        or not outer.contains(inner)
-        or outer.length <= inner.length
-    ):
+    if (inner.label, outer.label) not in NESTABLE or not outer.contains(inner) or outer.length <= inner.length:
         return False
     in_capitals = all(token.is_upper or token.is_digit for token in doc[inner.start : inner.end])
     if not in_capitals:
@@ -198,9 +194,7 @@ class PolicySpans:
             leading = leading | self.lower_words.get("date_edge_words", set())
         while start < end and doc[start].lower_ in leading:
             start += 1
-        trailing = self.lower_words.get("trailing_words", set()) | (
-            NAME_CONNECTORS if label != "DATE" else set()
-        )
+        trailing = self.lower_words.get("trailing_words", set()) | (NAME_CONNECTORS if label != "DATE" else set())
         while start < end and doc[end - 1].lower_ in trailing:
             end -= 1
         if label == "MONEY":
@@ -214,11 +208,7 @@ class PolicySpans:
             return None
         if label == "MONEY" and not any(any(ch.isdigit() for ch in token.text) for token in tokens):
             return None
-        if (
-            source == MODEL_SOURCE
-            and label == "ORG"
-            and not self._is_named_organization(tokens, people or set())
-        ):
+        if source == MODEL_SOURCE and label == "ORG" and not self._is_named_organization(tokens, people or set()):
             return None
         return Proposal(start, end, label, source)
 
@@ -272,9 +262,7 @@ class PolicySpans:
         The model tags "EU" alone but not inside "EU-Japan trade"; the repeat is proposed as
         `model` so it only nests inside an EVENT or INITIATIVE, never splits another name.
         """
-        acronyms = {
-            doc[p.start].text for p in kept if p.label == "ORG" and p.length == 1 and doc[p.start].is_upper
-        }
+        acronyms = {doc[p.start].text for p in kept if p.label == "ORG" and p.length == 1 and doc[p.start].is_upper}
         for token in doc:
             if token.text in acronyms:
                 yield Proposal(token.i, token.i + 1, "ORG", MODEL_SOURCE)
@@ -314,6 +302,4 @@ def make_policy_spans(
     lexicon: dict[str, list[str]],
 ) -> PolicySpans:
     """Create the `policy_spans` component; `lexicon` holds the word lists of `patterns/lexicon.yml`."""
-    return PolicySpans(
-        nlp, name, rules_key=rules_key, spans_key=spans_key, label_map=label_map, lexicon=lexicon
-    )
+    return PolicySpans(nlp, name, rules_key=rules_key, spans_key=spans_key, label_map=label_map, lexicon=lexicon)

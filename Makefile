@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/policy-extract run corpus/articles --out outputs
 	$(BIN)/policy-extract evaluate --gold corpus/gold --pred outputs/mentions.jsonl --out outputs/evaluation.json
-	$(BIN)/policy-extract evaluate --gold corpus/gold --no-rules --out outputs/evaluation-no-rules.json
+	$(BIN)/policy-extract evaluate --gold corpus/gold --no-rules --no-errors --out outputs/evaluation-no-rules.json
 
 ## Lint and run the whole test suite (unit tests on spacy.blank, end-to-end tests on the real model).
 test: $(STAMP)

@@ -67,9 +67,9 @@ def run(
     articles, skipped = read_articles(paths)
     for item in skipped:
         typer.secho(f"skipped: {item.reason}", fg=typer.colors.YELLOW, err=True)
-    records = list(extract(nlp, articles, batch_size=batch_size))
+    extractions = list(extract(nlp, articles, batch_size=batch_size))
     manifest = write_outputs(
-        records,
+        [extraction.record for extraction in extractions],
         skipped,
         out,
         {
@@ -81,9 +81,11 @@ def run(
             "inputs": {path: sha256_of(Path(path)) for path in sorted({article.path for article in articles})},
             "command": ["policy-extract", *sys.argv[1:]],
         },
+        aliases=[alias for extraction in extractions for alias in extraction.aliases],
     )
     counts = ", ".join(f"{label} {count}" for label, count in manifest["spans_per_label"].items())
-    typer.echo(f"{manifest['articles']} articles -> {out}/mentions.jsonl, mentions.csv, manifest.json ({counts})")
+    files = "mentions.jsonl, mentions.csv, aliases.csv, manifest.json"
+    typer.echo(f"{manifest['articles']} articles -> {out}/{files} ({counts})")
     if skipped:
         typer.secho(f"{len(skipped)} input(s) skipped; see {out}/manifest.json", fg=typer.colors.YELLOW, err=True)
         raise typer.Exit(code=1)
@@ -119,7 +121,7 @@ def evaluate_command(
                 Article(id=doc_id, text=record["text"], meta=record["meta"], path=record["_where"])
                 for doc_id, record in gold_records.items()
             ]
-            predictions = list(extract(nlp, articles, use_rules=not no_rules))
+            predictions = [extraction.record for extraction in extract(nlp, articles, use_rules=not no_rules)]
         report = evaluate_predictions(gold_records, predictions)
     except PolicyExtractError as error:
         _fail(str(error))
@@ -130,6 +132,8 @@ def evaluate_command(
             typer.echo(f"{error['kind']:<15} {error['doc_id']:<34} {error['label']:<10} {error['context']}")
     typer.echo(f"\n{report['system']}: {len(gold_records)} gold articles, scores written to {out}")
     typer.echo(_score_table(report))
+    if not no_rules:
+        typer.echo(_normalization_table(report, show_errors))
 
 
 def _score_table(report: dict[str, Any]) -> str:
@@ -152,6 +156,20 @@ def _score_table(report: dict[str, Any]) -> str:
                 }
             )
     return pd.DataFrame(rows).to_string(index=False, float_format=lambda value: f"{value:.3f}")
+
+
+def _normalization_table(report: dict[str, Any], show_mismatches: bool) -> str:
+    normalization = report["normalization"]
+    lines = []
+    if show_mismatches:
+        lines += [
+            f"mismatch {m['doc_id']:<34} {m['label']:<10} {m['text']!r}: expected {m['expected']!r}, got {m['got']!r}"
+            for m in normalization["mismatches"]
+        ]
+    rows = [{"label": label, **figures} for label, figures in normalization["labels"].items()]
+    table = pd.DataFrame(rows, columns=["label", "checked", "correct", "accuracy"])
+    lines += ["\nnormalization accuracy (norm / canonical of strictly matched spans):", table.to_string(index=False)]
+    return "\n".join(lines)
 
 
 @app.command("check-patterns")

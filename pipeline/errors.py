@@ -28,6 +28,7 @@ class Messages:
         "{path}, line {line}, entry {entry}: {attributes} need the tagger or parser, which the pipeline "
         "excludes for speed; describe the shape with LOWER, ORTH, SHAPE, IS_TITLE, IS_UPPER or punctuation"
     )
+    P013 = "{path}: no normalization vocabulary (a file with the top-level key `normalization`)"
     A001 = "{path}: no such file or folder"
     A002 = "{path}: empty article (no text after the front matter)"
     A003 = "{path}: not UTF-8 at byte {offset}; re-save the file as UTF-8"

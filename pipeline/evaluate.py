@@ -23,6 +23,7 @@ from .types import SCORED_LABELS
 SCHEMES = ("strict", "partial")
 CONTEXT_CHARS = 40
 NO_SPLIT = "(no split)"
+NORMALIZED_FIELD = {"DATE": "norm", "MONEY": "norm", "ORG": "canonical", "INITIATIVE": "canonical"}
 
 
 def _entities(record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -94,11 +95,43 @@ def errors(gold: dict[str, Any], prediction: dict[str, Any]) -> list[dict[str, A
     return sorted(found, key=lambda error: (error["doc_id"], error["start"], error["kind"]))
 
 
+def normalization_accuracy(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    """Of the strictly matched spans whose gold has a `norm` (DATE, MONEY) or `canonical` (ORG,
+    INITIATIVE), the share whose predicted value equals it, per label, with every mismatch."""
+    checked: dict[str, list[bool]] = defaultdict(list)
+    mismatches = []
+    for gold, prediction in pairs:
+        predicted = {(s["start"], s["end"], s["label"]): s for s in prediction["spans"] if s.get("scored", True)}
+        for span in gold["spans"]:
+            field = NORMALIZED_FIELD.get(span["label"])
+            match = predicted.get((span["start"], span["end"], span["label"]))
+            if field is None or field not in span or match is None:
+                continue
+            equal = match.get(field) == span[field]
+            checked[span["label"]].append(equal)
+            if not equal:
+                mismatches.append(
+                    {
+                        "doc_id": gold["meta"]["id"],
+                        "label": span["label"],
+                        "text": span["text"],
+                        "expected": span[field],
+                        "got": match.get(field),
+                    }
+                )
+    per_label = {
+        label: {"checked": len(results), "correct": sum(results), "accuracy": round(sum(results) / len(results), 4)}
+        for label, results in sorted(checked.items())
+    }
+    return {"labels": per_label, "mismatches": mismatches}
+
+
 def evaluate(gold: dict[str, dict[str, Any]], predictions: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """Compare predictions with gold by article id.
 
     Returns the scores over all articles, per `meta.split` (e.g. `first`, `dev`), per article,
-    the list of errors, and the ids that had no prediction (their spans count as missed).
+    the normalization accuracy, the list of errors, and the ids that had no prediction (their
+    spans count as missed).
 
     Raises:
         GoldError: when a prediction's text differs from the gold text of the same id.
@@ -119,6 +152,7 @@ def evaluate(gold: dict[str, dict[str, Any]], predictions: Iterable[dict[str, An
         by_split[str(pair[0]["meta"].get("split", NO_SPLIT))].append(pair)
     return {
         "overall": score(pairs),
+        "normalization": normalization_accuracy(pairs),
         "splits": {split: score(members) for split, members in sorted(by_split.items())},
         "articles": {
             gold_record["meta"]["id"]: score([(gold_record, prediction)])["strict"]["micro"]

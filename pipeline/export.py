@@ -1,4 +1,4 @@
-"""Write the datasets: `mentions.jsonl`, `mentions.csv` and `manifest.json`, each atomically."""
+"""Write the datasets: `mentions.jsonl`, `mentions.csv`, `aliases.csv` and `manifest.json`, each atomically."""
 
 from __future__ import annotations
 
@@ -15,7 +15,28 @@ import pandas as pd
 
 from .types import SCORED_LABELS, Skipped
 
-CSV_COLUMNS = ("doc_id", "start", "end", "label", "text", "norm", "canonical", "source", "scored")
+CSV_COLUMNS = (
+    "doc_id",
+    "start",
+    "end",
+    "label",
+    "text",
+    "norm",
+    "canonical",
+    "source",
+    "scored",
+    "timex",
+    "mod",
+    "granularity",
+    "anchor",
+    "resolved",
+    "amount",
+    "amount_max",
+    "currency",
+    "approximate",
+)
+ALIAS_COLUMNS = ("doc_id", "short", "long", "label", "mentions")
+DATE_DETAILS = ("timex", "mod", "granularity", "anchor", "resolved")
 
 
 def write_atomically(path: Path, write: Callable[[IO[str]], None]) -> None:
@@ -38,25 +59,34 @@ def sha256_of(path: Path) -> str:
 
 def mention_rows(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """One row per span, stably sorted by document, start, end (descending) and label."""
-    rows = [
-        {
-            "doc_id": record["meta"]["id"],
-            "start": span["start"],
-            "end": span["end"],
-            "label": span["label"],
-            "text": span["text"],
-            "norm": json.dumps(span["norm"], ensure_ascii=False, sort_keys=True) if "norm" in span else None,
-            "canonical": span.get("canonical"),
-            "source": span.get("source"),
-            "scored": span.get("scored", True),
-        }
-        for record in records
-        for span in record["spans"]
-    ]
-    frame = pd.DataFrame(rows, columns=list(CSV_COLUMNS))
+    rows = [_row(record["meta"]["id"], span) for record in records for span in record["spans"]]
+    frame = pd.DataFrame(rows, columns=list(CSV_COLUMNS), dtype=object)
     frame["neg_end"] = -frame["end"]
     frame = frame.sort_values(["doc_id", "start", "neg_end", "label"], kind="stable").drop(columns="neg_end")
     return frame.reset_index(drop=True)
+
+
+def _row(doc_id: str, span: dict[str, Any]) -> dict[str, Any]:
+    """A span as a flat row: a DATE's norm and TIMEX3 fields, a MONEY's amount and currency in columns."""
+    norm = span.get("norm")
+    row = {
+        "doc_id": doc_id,
+        "start": span["start"],
+        "end": span["end"],
+        "label": span["label"],
+        "text": span["text"],
+        "norm": norm if isinstance(norm, str) else None,
+        "canonical": span.get("canonical"),
+        "source": span.get("source"),
+        "scored": span.get("scored", True),
+        **{key: span.get(key) for key in DATE_DETAILS},
+        "approximate": span.get("approximate"),
+    }
+    if isinstance(norm, dict):
+        # Amounts as exact text: a float column would print 4200000000.0.
+        row.update({key: None if norm.get(key) is None else str(norm[key]) for key in ("amount", "amount_max")})
+        row["currency"] = norm.get("currency")
+    return row
 
 
 def write_outputs(
@@ -64,8 +94,9 @@ def write_outputs(
     skipped: list[Skipped],
     out_dir: Path,
     manifest: dict[str, Any],
+    aliases: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Write the three files into `out_dir` and return the manifest as written."""
+    """Write `mentions.jsonl`, `mentions.csv`, `aliases.csv` and `manifest.json`; return the manifest."""
     records = sorted(records, key=lambda record: record["meta"]["id"])
 
     def write_jsonl(stream: IO[str]) -> None:
@@ -75,6 +106,11 @@ def write_outputs(
     write_atomically(out_dir / "mentions.jsonl", write_jsonl)
     frame = mention_rows(records)
     write_atomically(out_dir / "mentions.csv", lambda stream: frame.to_csv(stream, index=False, lineterminator="\n"))
+    alias_frame = pd.DataFrame(aliases or [], columns=list(ALIAS_COLUMNS), dtype=object)
+    alias_frame = alias_frame.sort_values(["doc_id", "short", "long"], kind="stable")
+    write_atomically(
+        out_dir / "aliases.csv", lambda stream: alias_frame.to_csv(stream, index=False, lineterminator="\n")
+    )
     counts = Counter(span["label"] for record in records for span in record["spans"] if span.get("scored", True))
     manifest = {
         **manifest,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .components.attributes import register_attributes
 from .components.policy_spans import DEFAULT_LABEL_MAP, MODEL_SOURCE
 from .nlp import SPANS_KEY
 from .types import SCORED_LABELS, Article
@@ -31,9 +32,11 @@ def doc_to_record(doc: Doc, meta: dict[str, Any]) -> dict[str, Any]:
     spans = []
     for span in doc.spans.get(SPANS_KEY, []):
         record = span_record(doc, span.start, span.end, span.label_, span.id_ or MODEL_SOURCE)
-        canonical = span._.get("canonical") if span.has_extension("canonical") else None
-        if canonical and canonical != span.text:
-            record["canonical"] = canonical
+        if span._.norm is not None:
+            record["norm"] = span._.norm
+            record.update(span._.norm_details or {})
+        if span._.canonical and span._.canonical != span.text:
+            record["canonical"] = span._.canonical
         spans.append(record)
     for ent in doc.ents:
         if ent.label_ not in SCORED_LABELS:
@@ -57,11 +60,45 @@ def sort_spans(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(spans, key=lambda span: (span["start"], -span["end"], span["label"]))
 
 
+class Extraction(NamedTuple):
+    """What one article yields: its record in the gold schema and the acronyms it defines."""
+
+    record: dict[str, Any]
+    aliases: list[dict[str, Any]]
+
+
 def extract(
     nlp: Language, articles: Iterable[Article], *, batch_size: int = 64, use_rules: bool = True
-) -> Iterator[dict[str, Any]]:
-    """Run `nlp.pipe` over the articles and yield one record per article, in input order."""
+) -> Iterator[Extraction]:
+    """Run `nlp.pipe` over the articles and yield one extraction per article, in input order.
+
+    Each doc is made first so that its article's date rides along as `Doc._.article_date`,
+    the reference the date normalizer resolves against.
+    """
+    register_attributes()
     to_record = doc_to_record if use_rules else bare_model_record
-    pairs = ((article.text, article.meta) for article in articles)
-    for doc, meta in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-        yield to_record(doc, meta)
+
+    def docs() -> Iterator[tuple[Doc, dict[str, Any]]]:
+        for article in articles:
+            doc = nlp.make_doc(article.text)
+            doc._.article_date = article.meta.get("date")
+            yield doc, article.meta
+
+    for doc, meta in nlp.pipe(docs(), as_tuples=True, batch_size=batch_size):
+        yield Extraction(to_record(doc, meta), aliases(doc, meta["id"]))
+
+
+def aliases(doc: Doc, doc_id: str) -> list[dict[str, Any]]:
+    """The acronyms a doc defines, with how often each is mentioned as a span."""
+    counts: dict[tuple[str, str], int] = {}
+    for span in doc.spans.get(SPANS_KEY, []):
+        if span._.canonical:
+            counts[(span.text, span._.canonical)] = counts.get((span.text, span._.canonical), 0) + 1
+    return [
+        {
+            "doc_id": doc_id,
+            **definition,
+            "mentions": counts.get((definition["short"], definition["long"]), 0),
+        }
+        for definition in doc._.acronyms or []
+    ]

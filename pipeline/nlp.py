@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import asdict
 
 import spacy
 from spacy.language import Language
 from spacy.util import compile_prefix_regex
 
 from . import components  # noqa: F401  (registers the factories when the package is not installed)
-from .components import acronyms, policy_spans  # noqa: F401
+from .components import acronyms, dates, money, policy_spans  # noqa: F401
+from .errors import Messages, PatternFileError
 from .patterns import RuleSet, load_rules
 from .types import PipelineSettings
 
@@ -33,7 +35,8 @@ def build_nlp(settings: PipelineSettings, rules: RuleSet | None = None) -> Langu
     """Load the model and, unless `settings.use_rules` is off, add the rule components.
 
     Order: ner -> span_ruler (patterns/*.yml into doc.spans["policy_rules"]) -> policy_spans
-    (merge and clean into doc.spans["policy"]) -> policy_acronyms (definitions and mentions).
+    (merge and clean into doc.spans["policy"]) -> policy_acronyms (definitions and mentions)
+    -> policy_dates and policy_money (normalized values).
 
     Raises:
         PatternFileError: when a file in `settings.patterns_dir` is malformed.
@@ -51,4 +54,9 @@ def build_nlp(settings: PipelineSettings, rules: RuleSet | None = None) -> Langu
     ruler.add_patterns([entry.as_spacy_pattern() for entry in rules.entries])  # type: ignore[attr-defined]
     nlp.add_pipe("policy_spans", config={"rules_key": RULES_KEY, "spans_key": SPANS_KEY, "lexicon": rules.lexicon})
     nlp.add_pipe("policy_acronyms", config={"spans_key": SPANS_KEY})
+    if rules.vocabulary is None:
+        raise PatternFileError(Messages.P013.format(path=settings.patterns_dir))
+    vocabulary = asdict(rules.vocabulary)
+    nlp.add_pipe("policy_dates", config={"spans_key": SPANS_KEY, "vocabulary": vocabulary})
+    nlp.add_pipe("policy_money", config={"spans_key": SPANS_KEY, "vocabulary": vocabulary})
     return nlp

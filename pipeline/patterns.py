@@ -7,7 +7,9 @@ Two kinds of file live there:
   and `examples` (`match` strings with the expected span in [brackets], `no_match`
   strings where the entry must find nothing);
 * the lexicon (top-level key `lexicon`): named word lists that the components use to
-  trim and filter spans.
+  trim and filter spans;
+* the normalization vocabulary (top-level key `normalization`): month, season, currency and
+  scale words that dates and money are read with (see `vocabulary.py`).
 
 Every problem is reported with the file, the entry id, its line and what is allowed.
 """
@@ -28,6 +30,7 @@ from spacy.util import filter_spans
 
 from .errors import Messages, PatternFileError
 from .types import SCORED_LABELS
+from .vocabulary import Vocabulary, vocabulary_from_dict
 
 # `token_classes` holds YAML anchors (&name) that entries reuse (*name, or `<<: *name` to add an OP).
 PATTERN_FILE_KEYS = {"patterns", "token_classes"}
@@ -77,6 +80,7 @@ class RuleSet:
 
     entries: tuple[PatternEntry, ...]
     lexicon: dict[str, list[str]]
+    vocabulary: Vocabulary | None
     file_digests: dict[str, str]
 
 
@@ -99,6 +103,7 @@ def load_rules(patterns_dir: Path) -> RuleSet:
         raise PatternFileError(Messages.P011.format(path=patterns_dir))
     entries: list[PatternEntry] = []
     lexicon: dict[str, list[str]] = {}
+    vocabulary: Vocabulary | None = None
     first_seen: dict[str, str] = {}
     digests: dict[str, str] = {}
     for path in paths:
@@ -108,9 +113,12 @@ def load_rules(patterns_dir: Path) -> RuleSet:
         if isinstance(document, dict) and set(document) == {"lexicon"}:
             lexicon.update(_validate_lexicon(path, document["lexicon"]))
             continue
+        if isinstance(document, dict) and set(document) == {"normalization"}:
+            vocabulary = vocabulary_from_dict(path, document["normalization"])
+            continue
         if not (isinstance(document, dict) and "patterns" in document and set(document) <= PATTERN_FILE_KEYS):
             got = sorted(document) if isinstance(document, dict) else type(document).__name__
-            allowed = "patterns (with optional token_classes), or lexicon"
+            allowed = "patterns (with optional token_classes), lexicon, or normalization"
             raise PatternFileError(Messages.P002.format(path=path, allowed=allowed, got=got))
         for index, raw_entry in enumerate(document["patterns"] or []):
             entry = _validate_entry(path, lines[index] if index < len(lines) else 0, index, raw_entry)
@@ -120,7 +128,7 @@ def load_rules(patterns_dir: Path) -> RuleSet:
                 )
             first_seen[entry.id] = f"{path}:{entry.line}"
             entries.append(entry)
-    return RuleSet(entries=tuple(entries), lexicon=lexicon, file_digests=digests)
+    return RuleSet(entries=tuple(entries), lexicon=lexicon, vocabulary=vocabulary, file_digests=digests)
 
 
 def _parse_yaml(path: Path, text: str) -> tuple[Any, list[int]]:

@@ -87,7 +87,12 @@ def test_cli_run_writes_outputs_and_exits_1_on_skipped_input(batch: dict) -> Non
     result, out = batch["results"][0], batch["outs"][0]
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert sorted(path.name for path in out.iterdir()) == ["manifest.json", "mentions.csv", "mentions.jsonl"]
+    assert sorted(path.name for path in out.iterdir()) == [
+        "aliases.csv",
+        "manifest.json",
+        "mentions.csv",
+        "mentions.jsonl",
+    ]
     assert "1 articles ->" in result.stdout
     records = read_gold(out / "mentions.jsonl")
     assert list(records) == ["tmp-article"]

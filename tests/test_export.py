@@ -12,7 +12,7 @@ from pipeline.corpus import read_gold
 from pipeline.export import CSV_COLUMNS, write_atomically, write_outputs
 from pipeline.types import Skipped
 
-OUTPUT_NAMES = ["manifest.json", "mentions.csv", "mentions.jsonl"]
+OUTPUT_NAMES = ["aliases.csv", "manifest.json", "mentions.csv", "mentions.jsonl"]
 
 TEXT_A = (
     "The Ministry of Education, Culture, Sports Science and Technology of Japan (MEXT) "
@@ -79,7 +79,7 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(stream))
 
 
-def test_write_outputs_writes_three_files(written: tuple[Path, dict]) -> None:
+def test_write_outputs_writes_four_files(written: tuple[Path, dict]) -> None:
     out, _ = written
     assert sorted(path.name for path in out.iterdir()) == OUTPUT_NAMES
 
@@ -94,7 +94,10 @@ def test_write_outputs_leaves_no_temporary_file(tmp_path: Path) -> None:
 def test_write_outputs_csv_columns(written: tuple[Path, dict]) -> None:
     out, _ = written
     header = (out / "mentions.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert header == "doc_id,start,end,label,text,norm,canonical,source,scored"
+    assert header == (
+        "doc_id,start,end,label,text,norm,canonical,source,scored,"
+        "timex,mod,granularity,anchor,resolved,amount,amount_max,currency,approximate"
+    )
     assert tuple(header.split(",")) == CSV_COLUMNS
 
 
@@ -115,9 +118,10 @@ def test_write_outputs_csv_values_round_trip(written: tuple[Path, dict]) -> None
     ministry = "Ministry of Education, Culture, Sports Science and Technology of Japan"
     assert rows["MEXT"]["canonical"] == ministry
     assert rows[ministry]["source"] == ""
-    assert json.loads(rows["¥800 billion"]["norm"]) == {"amount": 800000000000, "currency": "JPY"}
-    assert json.loads(rows["$5 million"]["norm"]) == {"amount": 5000000, "currency": "USD"}
-    assert json.loads(rows["June 2019"]["norm"]) == "2019-06"
+    assert (rows["¥800 billion"]["amount"], rows["¥800 billion"]["currency"]) == ("800000000000", "JPY")
+    assert (rows["$5 million"]["amount"], rows["$5 million"]["currency"]) == ("5000000", "USD")
+    assert rows["$5 million"]["norm"] == ""
+    assert rows["June 2019"]["norm"] == "2019-06"
     assert rows["Prime Minister’s Office of Japan"]["label"] == "ORG"
     assert rows["Joe Biden"]["scored"] == "False"
     assert rows["DOE"]["scored"] == "True"

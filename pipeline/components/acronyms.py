@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
+from .attributes import register_attributes
 from .policy_spans import Proposal, resolve_overlaps, set_entities
 
 ACRONYM_SOURCE = "acronym"
@@ -30,12 +31,6 @@ MAX_SHORT_FORM_CHARS = 10
 MIN_SHORT_FORM_CHARS = 2
 # Schwartz & Hearst: the long form has at most min(|SF| + 5, 2 * |SF|) words.
 EXTRA_LONG_FORM_WORDS = 5
-
-
-def register_attributes() -> None:
-    """Register `Span._.canonical` once; a second call is a no-op."""
-    if not Span.has_extension("canonical"):
-        Span.set_extension("canonical", default=None)
 
 
 def is_short_form(text: str) -> bool:
@@ -139,6 +134,9 @@ class AcronymResolver:
         for span in result:
             span._.canonical = canonical.get((span.start, span.end, span.label_))
         doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=result)
+        doc._.acronyms = [
+            {"short": " ".join((d.short_form, *d.tail)), "long": d.long_form, "label": d.label} for d in definitions
+        ]
         set_entities(doc, result)
         return doc
 

@@ -1,0 +1,387 @@
+"""Normalize calendar expressions: `parse_date(text, *, reference, vocabulary)` -> `DateValue | None`.
+
+`norm` follows the project's guideline: ISO 8601 at the precision the text gives
+(`2021-04-16`, `2021-04`, `2021`); a range is `start/end`; a decade is a year range
+(`1970/1979`); a quarter or a season is a month range (meteorological seasons); a fiscal year
+is its label year; early / mid / late drop out of `norm` and into `mod`. `timex` is the
+TIMEX3 value (`197X`, `2021-Q2`, `2020-SU`, `FY2019`).
+
+A missing year or a relative expression ("last year", "next month", "Tuesday") is resolved
+against an explicit `reference`, never the clock: the article's date (`anchor:
+article_date`), or, when the article has none, the nearest earlier explicit year in the text
+(`anchor: text_year`; relative expressions need a date and stay unresolved). An unresolved
+value keeps `XXXX` where the year would be and `resolved=False`.
+
+Month, weekday, season, quarter, modifier and relative words come from the vocabulary
+(`patterns/normalization.yml`); this module holds only the grammar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .vocabulary import Vocabulary
+
+Reference = dt.date | int | None
+ARTICLE_DATE = "article_date"
+TEXT_YEAR = "text_year"
+UNKNOWN_YEAR = "XXXX"
+# "FY19", "2005-06": a two-digit year belongs to the century of the four-digit year beside it,
+# or to this one below the pivot.
+TWO_DIGIT_YEAR_PIVOT = 50
+# A bare weekday names the one nearest the reference date, at most this many days away.
+WEEKDAY_WINDOW = 3
+
+
+@dataclass(frozen=True)
+class DateValue:
+    """A normalized calendar expression."""
+
+    norm: str
+    timex: str
+    granularity: str
+    mod: str | None = None
+    anchor: str | None = None
+    resolved: bool = True
+
+    @property
+    def explicit_year(self) -> int | None:
+        """The year the text itself states (the first, for a range), or None."""
+        if self.anchor is not None or not self.resolved:
+            return None
+        return int(self.norm[:4])
+
+
+@dataclass(frozen=True)
+class _Year:
+    """A year and what supplied it."""
+
+    value: int | None
+    anchor: str | None
+
+    def text(self) -> str:
+        return UNKNOWN_YEAR if self.value is None else f"{self.value:04d}"
+
+
+def parse_date(text: str, *, reference: Reference = None, vocabulary: Vocabulary) -> DateValue | None:
+    """Normalize one calendar expression, or return None when `text` is not one.
+
+    Args:
+        text: the span text, e.g. "May 9-11, 2022", "mid-2020", "last year".
+        reference: the article's date, or an explicit year from earlier in the text, or None.
+        vocabulary: month, season, currency... words (`load_rules(...).vocabulary`).
+
+    >>> from pathlib import Path
+    >>> from pipeline.patterns import load_rules
+    >>> words = load_rules(Path("patterns")).vocabulary
+    >>> parse_date("May 9-11, 2022", vocabulary=words).norm
+    '2022-05-09/2022-05-11'
+    >>> value = parse_date("in July", reference=dt.date(2021, 9, 1), vocabulary=words)
+    >>> value is None
+    True
+    >>> value = parse_date("July", reference=dt.date(2021, 9, 1), vocabulary=words)
+    >>> value.norm, value.anchor
+    ('2021-07', 'article_date')
+    >>> parse_date("the 1970s", vocabulary=words).timex
+    '197X'
+    >>> parse_date("COVID-19", vocabulary=words) is None
+    True
+    """
+    cleaned = _clean(text)
+    mod = None
+    modifier = re.match(rf"^({_alternation(tuple(vocabulary.modifiers))})(?:-| )(.+)$", cleaned)
+    if modifier:
+        mod = vocabulary.modifiers[modifier.group(1)]
+        cleaned = modifier.group(2)
+    for parser in PARSERS:
+        value = parser(cleaned, reference, vocabulary)
+        if value is not None:
+            return DateValue(value.norm, value.timex, value.granularity, mod, value.anchor, value.resolved)
+    return None
+
+
+def _clean(text: str) -> str:
+    cleaned = text.lower().strip()
+    cleaned = re.sub(r"[–—−]", "-", cleaned)
+    cleaned = re.sub(r"(?<=[a-z])\.", "", cleaned)
+    cleaned = cleaned.replace(",", " ")
+    cleaned = re.sub(r"(\d+)(?:st|nd|rd|th)\b", r"\1", cleaned)
+    cleaned = re.sub(r"\s*-\s*", "-", cleaned)
+    cleaned = re.sub(r"\s+", " ", cleaned).strip()
+    return re.sub(r"^the ", "", cleaned)
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+def _missing_year(reference: Reference) -> _Year:
+    if isinstance(reference, dt.date):
+        return _Year(reference.year, ARTICLE_DATE)
+    if isinstance(reference, int):
+        return _Year(reference, TEXT_YEAR)
+    return _Year(None, None)
+
+
+def _stated(year: str | None, reference: Reference) -> _Year:
+    return _Year(int(year), None) if year else _missing_year(reference)
+
+
+def _two_digit(year: str, century_of: int | None = None) -> int:
+    if len(year) == 4:
+        return int(year)
+    if century_of is not None:
+        return century_of // 100 * 100 + int(year)
+    return (2000 if int(year) < TWO_DIGIT_YEAR_PIVOT else 1900) + int(year)
+
+
+def _day(year: _Year, month: int, day: int) -> str | None:
+    if year.value is not None:
+        try:
+            dt.date(year.value, month, day)
+        except ValueError:
+            return None
+    return f"{year.text()}-{month:02d}-{day:02d}"
+
+
+def _value(norm: str, timex: str, granularity: str, *years: _Year) -> DateValue:
+    anchors = [year.anchor for year in years if year.anchor]
+    resolved = all(year.value is not None for year in years)
+    return DateValue(norm, timex, granularity, None, anchors[0] if anchors else None, resolved)
+
+
+def _span(first: DateValue | None, last: DateValue | None) -> DateValue | None:
+    if first is None or last is None:
+        return None
+    return DateValue(
+        f"{first.norm}/{last.norm}",
+        f"{first.timex}/{last.timex}",
+        first.granularity,
+        None,
+        first.anchor or last.anchor,
+        first.resolved and last.resolved,
+    )
+
+
+Parser = Callable[[str, Reference, Vocabulary], DateValue | None]
+
+
+@lru_cache(maxsize=8)
+def _grammar(months: str, weekdays: str, seasons: str, quarters: str, relative: str) -> dict[str, re.Pattern[str]]:
+    """Compiled regular expressions, built once per vocabulary (keyed by its word alternations)."""
+    m, w, s, q, r = months, weekdays, seasons, quarters, relative
+    return {
+        "iso_day": re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"),
+        "cross_month_years": re.compile(rf"^({m}) (\d{{4}})-({m}) (\d{{4}})$"),
+        "cross_month": re.compile(rf"^({m}) (\d{{1,2}})-({m}) (\d{{1,2}})(?: (\d{{4}}))?$"),
+        "day_range": re.compile(rf"^({m}) (\d{{1,2}})-(\d{{1,2}})(?: (\d{{4}}))?$"),
+        "day_range_day_first": re.compile(rf"^(\d{{1,2}})-(\d{{1,2}}) ({m})(?: (\d{{4}}))?$"),
+        "month_day": re.compile(rf"^({m}) (\d{{1,2}})(?: (\d{{4}}))?$"),
+        "day_month": re.compile(rf"^(\d{{1,2}}) (?:of )?({m})(?: (\d{{4}}))?$"),
+        "month_range": re.compile(rf"^({m})-({m})(?: (\d{{4}}))?$"),
+        "month_year": re.compile(rf"^({m})(?: of)? (\d{{4}})$"),
+        "month_relative_year": re.compile(rf"^({m})(?: of)? ({r}) year$"),
+        "month": re.compile(rf"^({m})$"),
+        "year": re.compile(r"^(\d{4})$"),
+        "year_range": re.compile(r"^(?:from |between )?(\d{4})(?:-| to | through | until | and )(\d{4}|\d{2})$"),
+        "decade": re.compile(r"^(\d{3})0s$"),
+        "fiscal_label": re.compile(r"^(?:fy ?|fiscal (?:year )?)(\d{4}|\d{2})$"),
+        "fiscal_relative": re.compile(rf"^({r}) fiscal year$"),
+        "quarter_code": re.compile(r"^q([1-4])(?: (\d{4}))?$"),
+        "year_quarter_code": re.compile(r"^(\d{4}) q([1-4])$"),
+        "quarter_words": re.compile(rf"^({q}) quarter(?: of)?(?: (\d{{4}}))?$"),
+        "quarter_relative": re.compile(rf"^({r}) quarter$"),
+        "season": re.compile(rf"^({s})(?: of)?(?: (\d{{4}}))?$"),
+        "season_relative": re.compile(rf"^({r}) ({s})$"),
+        "relative_unit": re.compile(rf"^({r}) (year|month|week)$"),
+        "weekday": re.compile(rf"^(?:({r}) )?({w})$"),
+    }
+
+
+def _compiled(vocabulary: Vocabulary) -> dict[str, re.Pattern[str]]:
+    return _grammar(
+        _alternation(tuple(vocabulary.months)),
+        _alternation(tuple(vocabulary.weekdays)),
+        _alternation(tuple(vocabulary.seasons)),
+        _alternation(tuple(vocabulary.quarters)),
+        _alternation(tuple(vocabulary.relative)),
+    )
+
+
+def _month_value(year: _Year, month: int) -> DateValue:
+    text = f"{year.text()}-{month:02d}"
+    return _value(text, text, "month", year)
+
+
+def _day_value(year: _Year, month: int, day: int) -> DateValue | None:
+    text = _day(year, month, day)
+    return None if text is None else _value(text, text, "day", year)
+
+
+def _parse_days(text: str, reference: Reference, words: Vocabulary) -> DateValue | None:
+    g, month = _compiled(words), words.months
+    if found := g["iso_day"].match(text):
+        return _day_value(_Year(int(found[1]), None), int(found[2]), int(found[3]))
+    if found := g["cross_month"].match(text):
+        year = _stated(found[5], reference)
+        return _span(_day_value(year, month[found[1]], int(found[2])), _day_value(year, month[found[3]], int(found[4])))
+    if found := g["day_range"].match(text):
+        year = _stated(found[4], reference)
+        return _span(_day_value(year, month[found[1]], int(found[2])), _day_value(year, month[found[1]], int(found[3])))
+    if found := g["day_range_day_first"].match(text):
+        year = _stated(found[4], reference)
+        return _span(_day_value(year, month[found[3]], int(found[1])), _day_value(year, month[found[3]], int(found[2])))
+    if found := g["month_day"].match(text):
+        return _day_value(_stated(found[3], reference), month[found[1]], int(found[2]))
+    if found := g["day_month"].match(text):
+        return _day_value(_stated(found[3], reference), month[found[2]], int(found[1]))
+    return None
+
+
+def _parse_months(text: str, reference: Reference, words: Vocabulary) -> DateValue | None:
+    g, month = _compiled(words), words.months
+    if found := g["cross_month_years"].match(text):
+        first, last = _Year(int(found[2]), None), _Year(int(found[4]), None)
+        return _span(_month_value(first, month[found[1]]), _month_value(last, month[found[3]]))
+    if found := g["month_range"].match(text):
+        year = _stated(found[3], reference)
+        return _span(_month_value(year, month[found[1]]), _month_value(year, month[found[2]]))
+    if found := g["month_year"].match(text):
+        return _month_value(_Year(int(found[2]), None), month[found[1]])
+    if found := g["month_relative_year"].match(text):
+        if not isinstance(reference, dt.date):
+            return _month_value(_Year(None, None), month[found[1]])
+        year = _Year(reference.year + words.relative[found[2]], ARTICLE_DATE)
+        return _month_value(year, month[found[1]])
+    if found := g["month"].match(text):
+        return _month_value(_missing_year(reference), month[found[1]])
+    return None
+
+
+def _parse_years(text: str, reference: Reference, words: Vocabulary) -> DateValue | None:
+    g = _compiled(words)
+    if found := g["year"].match(text):
+        return _value(found[1], found[1], "year", _Year(int(found[1]), None))
+    if found := g["year_range"].match(text):
+        first = int(found[1])
+        last = _two_digit(found[2], century_of=first)
+        if last <= first:
+            return None
+        return DateValue(f"{first}/{last}", f"{first}/{last}", "year")
+    if found := g["decade"].match(text):
+        start = int(found[1]) * 10
+        return DateValue(f"{start}/{start + 9}", f"{found[1]}X", "decade")
+    return None
+
+
+def _parse_fiscal_years(text: str, reference: Reference, words: Vocabulary) -> DateValue | None:
+    g = _compiled(words)
+    if found := g["fiscal_label"].match(text):
+        year = _two_digit(found[1])
+        return DateValue(str(year), f"FY{year}", "fiscal_year")
+    if found := g["fiscal_relative"].match(text):
+        return _relative_years(reference, words.relative[found[1]], "fiscal_year", timex_prefix="FY")
+    return None
+
+
+def _quarter_value(year: _Year, quarter: int) -> DateValue:
+    first, last = 3 * quarter - 2, 3 * quarter
+    norm = f"{year.text()}-{first:02d}/{year.text()}-{last:02d}"
+    return _value(norm, f"{year.text()}-Q{quarter}", "quarter", year)
+
+
+def _parse_quarters(text: str, reference: Reference, words: Vocabulary) -> DateValue | None:
+    g = _compiled(words)
+    if found := g["quarter_code"].match(text):
+        return _quarter_value(_stated(found[2], reference), int(found[1]))
+    if found := g["year_quarter_code"].match(text):
+        return _quarter_value(_Year(int(found[1]), None), int(found[2]))
+    if found := g["quarter_words"].match(text):
+        return _quarter_value(_stated(found[2], reference), words.quarters[found[1]])
+    if (found := g["quarter_relative"].match(text)) and isinstance(reference, dt.date):
+        index = reference.year * 4 + (reference.month - 1) // 3 + words.relative[found[1]]
+        return _quarter_value(_Year(index // 4, ARTICLE_DATE), index % 4 + 1)
+    return None
+
+
+def _season_value(year: _Year, season: dict) -> DateValue:
+    first, last = season["months"]
+    end_year = year.text() if year.value is None or last >= first else f"{year.value + 1:04d}"
+    norm = f"{year.text()}-{first:02d}/{end_year}-{last:02d}"
+    return _value(norm, f"{year.text()}-{season['code']}", "season", year)
+
+
+def _parse_seasons(text: str, reference: Reference, words: Vocabulary) -> DateValue | None:
+    g = _compiled(words)
+    if found := g["season"].match(text):
+        return _season_value(_stated(found[2], reference), words.seasons[found[1]])
+    if (found := g["season_relative"].match(text)) and isinstance(reference, dt.date):
+        season, offset = words.seasons[found[2]], words.relative[found[1]]
+        first, last = season["months"]
+        # "next summer" in March is this year's; "last summer" in October too.
+        if (offset > 0 and first > reference.month) or (offset < 0 and first <= last < reference.month):
+            offset = 0
+        return _season_value(_Year(reference.year + offset, ARTICLE_DATE), season)
+    return None
+
+
+def _relative_years(reference: Reference, offset: int, granularity: str, timex_prefix: str = "") -> DateValue:
+    if not isinstance(reference, dt.date):
+        return DateValue(UNKNOWN_YEAR, f"{timex_prefix}{UNKNOWN_YEAR}", granularity, resolved=False)
+    year = reference.year + offset
+    return DateValue(str(year), f"{timex_prefix}{year}", granularity, anchor=ARTICLE_DATE)
+
+
+def _parse_relative(text: str, reference: Reference, words: Vocabulary) -> DateValue | None:
+    g = _compiled(words)
+    if found := g["relative_unit"].match(text):
+        offset, unit = words.relative[found[1]], found[2]
+        if unit == "year" or not isinstance(reference, dt.date):
+            return _relative_years(reference, offset, unit) if unit == "year" else _unresolved(unit)
+        if unit == "month":
+            index = reference.year * 12 + reference.month - 1 + offset
+            return _month_value(_Year(index // 12, ARTICLE_DATE), index % 12 + 1)
+        year, week, _ = (reference + dt.timedelta(weeks=offset)).isocalendar()
+        norm = f"{year}-W{week:02d}"
+        return DateValue(norm, norm, "week", anchor=ARTICLE_DATE)
+    if text in words.days_relative:
+        if not isinstance(reference, dt.date):
+            return _unresolved("day")
+        return _from_date(reference + dt.timedelta(days=words.days_relative[text]))
+    if found := g["weekday"].match(text):
+        if not isinstance(reference, dt.date):
+            return _unresolved("day")
+        return _from_date(_weekday_near(reference, words.weekdays[found[2]], words.relative.get(found[1] or "", 0)))
+    return None
+
+
+def _weekday_near(reference: dt.date, weekday: int, offset: int) -> dt.date:
+    days = weekday - reference.weekday()
+    if days > WEEKDAY_WINDOW:
+        days -= 7
+    elif days < -WEEKDAY_WINDOW:
+        days += 7
+    return reference + dt.timedelta(days=days + 7 * offset)
+
+
+def _from_date(day: dt.date) -> DateValue:
+    return DateValue(day.isoformat(), day.isoformat(), "day", anchor=ARTICLE_DATE)
+
+
+def _unresolved(granularity: str) -> DateValue:
+    return DateValue(UNKNOWN_YEAR, UNKNOWN_YEAR, granularity, resolved=False)
+
+
+PARSERS: tuple[Parser, ...] = (
+    _parse_days,
+    _parse_months,
+    _parse_years,
+    _parse_fiscal_years,
+    _parse_quarters,
+    _parse_seasons,
+    _parse_relative,
+)

@@ -1,0 +1,128 @@
+"""Normalize amounts of money: `parse_money(text, *, vocabulary, default_currency)` -> `Money | None`.
+
+An amount is a currency (sign or prefix before the number, ISO code before or after it, or a
+currency word after it), a number with thousands separators and decimals, optionally a second
+number for a range ("$2.5-3 billion"), and a scale word or abbreviation (million, bn, crore).
+Text without a currency ("800,000 jobs", "5 percent", "2 million people") is not money. A
+leading "about", "more than", "nearly" ... marks the amount approximate. `$` alone is
+`default_currency`; `¥` is the yen unless the text names the yuan.
+
+Signs, codes, currency words, scale words and approximators come from the vocabulary
+(`patterns/normalization.yml`); this module holds only the grammar.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from .vocabulary import Vocabulary
+
+NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in full units of an ISO 4217 currency; `amount_max` closes a range."""
+
+    amount: Decimal
+    currency: str
+    amount_max: Decimal | None = None
+    approximate: bool = False
+
+    def norm(self) -> dict[str, int | float | str]:
+        """The JSON form of ANNOTATION.md: `{"amount", "currency"}`, plus `amount_max` for a range."""
+        value: dict[str, int | float | str] = {"amount": _json_number(self.amount), "currency": self.currency}
+        if self.amount_max is not None:
+            value["amount_max"] = _json_number(self.amount_max)
+        return value
+
+
+def _json_number(amount: Decimal) -> int | float:
+    return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+
+def parse_money(text: str, *, vocabulary: Vocabulary, default_currency: str = "USD") -> Money | None:
+    """Read an amount of money, or return None when `text` is not one.
+
+    >>> from pathlib import Path
+    >>> from pipeline.patterns import load_rules
+    >>> words = load_rules(Path("patterns")).vocabulary
+    >>> parse_money("US$4.2bn", vocabulary=words).norm()
+    {'amount': 4200000000, 'currency': 'USD'}
+    >>> parse_money("$2.5-3 billion", vocabulary=words).norm()
+    {'amount': 2500000000, 'currency': 'USD', 'amount_max': 3000000000}
+    >>> parse_money("about ₹3,000 crore", vocabulary=words)
+    Money(amount=Decimal('30000000000'), currency='INR', amount_max=None, approximate=True)
+    >>> parse_money("800,000 jobs", vocabulary=words) is None
+    True
+    """
+    cleaned = re.sub(r"\s+", " ", re.sub(r"[–—−]", "-", text)).strip()
+    approximate = False
+    lowered = cleaned.lower()
+    for word in sorted(vocabulary.approximate_words, key=len, reverse=True):
+        if lowered.startswith(word + " "):
+            approximate, cleaned = True, cleaned[len(word) + 1 :]
+            break
+    found = _grammar_for(vocabulary).match(cleaned)
+    if found is None:
+        return None
+    currency = _currency(found, cleaned, vocabulary, default_currency)
+    if currency is None:
+        return None
+    scale = Decimal(vocabulary.scales[found["scale"].lower()]) if found["scale"] else Decimal(1)
+    try:
+        amount = Decimal(found["amount"].replace(",", "")) * scale
+        amount_max = Decimal(found["amount_max"].replace(",", "")) * scale if found["amount_max"] else None
+    except InvalidOperation:
+        return None
+    if amount_max is not None and amount_max <= amount:
+        return None
+    return Money(_tidy(amount), currency, None if amount_max is None else _tidy(amount_max), approximate)
+
+
+def _tidy(amount: Decimal) -> Decimal:
+    """`Decimal("4.2") * 10**9` prints as 4.2E+9; an integral amount is written out."""
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+
+
+def _currency(found: re.Match[str], text: str, vocabulary: Vocabulary, default_currency: str) -> str | None:
+    sign = found["sign"] or found["code_before"] or found["code_after"] or found["word"]
+    if sign is None:
+        return None
+    if sign == "$":
+        return default_currency
+    if sign in vocabulary.currency_signs:
+        currency = vocabulary.currency_signs[sign]
+        mentions_yuan = any(marker in text.lower() for marker in vocabulary.yuan_markers)
+        return "CNY" if currency == "JPY" and sign == "¥" and mentions_yuan else currency
+    if sign.upper() in vocabulary.currency_codes:
+        return vocabulary.code_aliases.get(sign.upper(), sign.upper())
+    return vocabulary.currency_words.get(sign.lower())
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+def _grammar_for(vocabulary: Vocabulary) -> re.Pattern[str]:
+    return _grammar(
+        _alternation([*vocabulary.currency_signs, "$"]),
+        _alternation(vocabulary.currency_codes),
+        _alternation(list(vocabulary.scales)),
+        _alternation(list(vocabulary.currency_words)),
+    )
+
+
+@lru_cache(maxsize=8)
+def _grammar(signs: str, codes: str, scales: str, words: str) -> re.Pattern[str]:
+    """One expression for every form: [sign|code] number [-number] [scale] [code|currency word]."""
+    return re.compile(
+        rf"^(?:(?P<sign>{signs}) ?|(?P<code_before>{codes}) )?"
+        rf"(?P<amount>{NUMBER})(?: ?- ?(?P<amount_max>{NUMBER}))?"
+        rf"(?: ?(?P<scale>{scales})\b)?"
+        rf"(?: (?P<code_after>{codes})\b| (?P<word>{words})\b)?$",
+        re.IGNORECASE,
+    )

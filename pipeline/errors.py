@@ -29,6 +29,7 @@ class Messages:
         "excludes for speed; describe the shape with LOWER, ORTH, SHAPE, IS_TITLE, IS_UPPER or punctuation"
     )
     P013 = "{path}: no normalization vocabulary (a file with the top-level key `normalization`)"
+    P014 = "{path}: unknown normalization section {key!r}; allowed sections: {allowed}"
     A001 = "{path}: no such file or folder"
     A002 = "{path}: empty article (no text after the front matter)"
     A003 = "{path}: not UTF-8 at byte {offset}; re-save the file as UTF-8"

@@ -41,7 +41,7 @@ def vocabulary_from_dict(path: Path | str, raw: Any) -> Vocabulary:
         )
     for key in raw:
         if key not in SECTIONS:
-            raise PatternFileError(Messages.P010.format(path=path, key=key, allowed=", ".join(SECTIONS)))
+            raise PatternFileError(Messages.P014.format(path=path, key=key, allowed=", ".join(SECTIONS)))
     for key in SECTIONS:
         if key not in raw:
             raise PatternFileError(Messages.P004.format(path=path, line="-", entry="normalization", key=key))

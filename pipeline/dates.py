@@ -35,6 +35,8 @@ UNKNOWN_YEAR = "XXXX"
 TWO_DIGIT_YEAR_PIVOT = 50
 # A bare weekday names the one nearest the reference date, at most this many days away.
 WEEKDAY_WINDOW = 3
+# Policy commentary speaks of years 1000-2999; "0100-0200" or "the 0120s" are not dates.
+YEAR = r"[12]\d{3}"
 
 
 @dataclass(frozen=True)
@@ -131,11 +133,13 @@ def _stated(year: str | None, reference: Reference) -> _Year:
     return _Year(int(year), None) if year else _missing_year(reference)
 
 
-def _two_digit(year: str, century_of: int | None = None) -> int:
+def _two_digit(year: str, after: int | None = None) -> int:
+    """A year written with two digits: the first such year after `after` ("1999-00" ends in 2000)."""
     if len(year) == 4:
         return int(year)
-    if century_of is not None:
-        return century_of // 100 * 100 + int(year)
+    if after is not None:
+        candidate = after // 100 * 100 + int(year)
+        return candidate if candidate > after else candidate + 100
     return (2000 if int(year) < TWO_DIGIT_YEAR_PIVOT else 1900) + int(year)
 
 
@@ -173,29 +177,30 @@ Parser = Callable[[str, Reference, Vocabulary], DateValue | None]
 @lru_cache(maxsize=8)
 def _grammar(months: str, weekdays: str, seasons: str, quarters: str, relative: str) -> dict[str, re.Pattern[str]]:
     """Compiled regular expressions, built once per vocabulary (keyed by its word alternations)."""
-    m, w, s, q, r = months, weekdays, seasons, quarters, relative
+    m, w, s, q, r, y = months, weekdays, seasons, quarters, relative, YEAR
     return {
-        "iso_day": re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"),
-        "cross_month_years": re.compile(rf"^({m}) (\d{{4}})-({m}) (\d{{4}})$"),
-        "cross_month": re.compile(rf"^({m}) (\d{{1,2}})-({m}) (\d{{1,2}})(?: (\d{{4}}))?$"),
-        "day_range": re.compile(rf"^({m}) (\d{{1,2}})-(\d{{1,2}})(?: (\d{{4}}))?$"),
-        "day_range_day_first": re.compile(rf"^(\d{{1,2}})-(\d{{1,2}}) ({m})(?: (\d{{4}}))?$"),
-        "month_day": re.compile(rf"^({m}) (\d{{1,2}})(?: (\d{{4}}))?$"),
-        "day_month": re.compile(rf"^(\d{{1,2}}) (?:of )?({m})(?: (\d{{4}}))?$"),
-        "month_range": re.compile(rf"^({m})-({m})(?: (\d{{4}}))?$"),
-        "month_year": re.compile(rf"^({m})(?: of)? (\d{{4}})$"),
+        "iso_day": re.compile(rf"^({y})-(\d{{2}})-(\d{{2}})$"),
+        "cross_month_years": re.compile(rf"^({m}) ({y})-({m}) ({y})$"),
+        "cross_year_days": re.compile(rf"^({m}) (\d{{1,2}}) ({y})-({m}) (\d{{1,2}}) ({y})$"),
+        "cross_month": re.compile(rf"^({m}) (\d{{1,2}})-({m}) (\d{{1,2}})(?: ({y}))?$"),
+        "day_range": re.compile(rf"^({m}) (\d{{1,2}})-(\d{{1,2}})(?: ({y}))?$"),
+        "day_range_day_first": re.compile(rf"^(\d{{1,2}})-(\d{{1,2}}) ({m})(?: ({y}))?$"),
+        "month_day": re.compile(rf"^({m}) (\d{{1,2}})(?: ({y}))?$"),
+        "day_month": re.compile(rf"^(\d{{1,2}}) (?:of )?({m})(?: ({y}))?$"),
+        "month_range": re.compile(rf"^({m})-({m})(?: ({y}))?$"),
+        "month_year": re.compile(rf"^({m})(?: of)? ({y})$"),
         "month_relative_year": re.compile(rf"^({m})(?: of)? ({r}) year$"),
         "month": re.compile(rf"^({m})$"),
-        "year": re.compile(r"^(\d{4})$"),
-        "year_range": re.compile(r"^(?:from |between )?(\d{4})(?:-| to | through | until | and )(\d{4}|\d{2})$"),
-        "decade": re.compile(r"^(\d{3})0s$"),
-        "fiscal_label": re.compile(r"^(?:fy ?|fiscal (?:year )?)(\d{4}|\d{2})$"),
+        "year": re.compile(rf"^({y})$"),
+        "year_range": re.compile(rf"^(?:from |between )?({y})(?:-| to | through | until | and )({y}|\d{{2}})$"),
+        "decade": re.compile(r"^([12]\d{2})0s$"),
+        "fiscal_label": re.compile(rf"^(?:fy ?|fiscal (?:year )?)({y}|\d{{2}})$"),
         "fiscal_relative": re.compile(rf"^({r}) fiscal year$"),
-        "quarter_code": re.compile(r"^q([1-4])(?: (\d{4}))?$"),
-        "year_quarter_code": re.compile(r"^(\d{4}) q([1-4])$"),
-        "quarter_words": re.compile(rf"^({q}) quarter(?: of)?(?: (\d{{4}}))?$"),
+        "quarter_code": re.compile(rf"^q([1-4])(?: of)?(?: ({y}))?$"),
+        "year_quarter_code": re.compile(rf"^({y}) q([1-4])$"),
+        "quarter_words": re.compile(rf"^({q}) quarter(?: of)?(?: ({y}))?$"),
         "quarter_relative": re.compile(rf"^({r}) quarter$"),
-        "season": re.compile(rf"^({s})(?: of)?(?: (\d{{4}}))?$"),
+        "season": re.compile(rf"^({s})(?: of)?(?: ({y}))?$"),
         "season_relative": re.compile(rf"^({r}) ({s})$"),
         "relative_unit": re.compile(rf"^({r}) (year|month|week)$"),
         "weekday": re.compile(rf"^(?:({r}) )?({w})$"),
@@ -226,9 +231,21 @@ def _parse_days(text: str, reference: Reference, words: Vocabulary) -> DateValue
     g, month = _compiled(words), words.months
     if found := g["iso_day"].match(text):
         return _day_value(_Year(int(found[1]), None), int(found[2]), int(found[3]))
+    if found := g["cross_year_days"].match(text):
+        first, last = _Year(int(found[3]), None), _Year(int(found[6]), None)
+        return _span(
+            _day_value(first, month[found[1]], int(found[2])), _day_value(last, month[found[4]], int(found[5]))
+        )
     if found := g["cross_month"].match(text):
-        year = _stated(found[5], reference)
-        return _span(_day_value(year, month[found[1]], int(found[2])), _day_value(year, month[found[3]], int(found[4])))
+        last_year = _stated(found[5], reference)
+        first_month, last_month = month[found[1]], month[found[3]]
+        # "Dec 30–Jan 2, 2022": the stated year is the end's; the range starts the year before.
+        first_year = last_year
+        if last_month < first_month and last_year.value is not None:
+            first_year = _Year(last_year.value - 1, last_year.anchor)
+        return _span(
+            _day_value(first_year, first_month, int(found[2])), _day_value(last_year, last_month, int(found[4]))
+        )
     if found := g["day_range"].match(text):
         year = _stated(found[4], reference)
         return _span(_day_value(year, month[found[1]], int(found[2])), _day_value(year, month[found[1]], int(found[3])))
@@ -268,7 +285,7 @@ def _parse_years(text: str, reference: Reference, words: Vocabulary) -> DateValu
         return _value(found[1], found[1], "year", _Year(int(found[1]), None))
     if found := g["year_range"].match(text):
         first = int(found[1])
-        last = _two_digit(found[2], century_of=first)
+        last = _two_digit(found[2], after=first)
         if last <= first:
             return None
         return DateValue(f"{first}/{last}", f"{first}/{last}", "year")

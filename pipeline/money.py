@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 
 from .vocabulary import Vocabulary
 
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# Enough digits for any amount written out, so arithmetic stays exact; beyond it is not money.
+DECIMAL_DIGITS = 40
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ def parse_money(text: str, *, vocabulary: Vocabulary, default_currency: str = "U
     True
     """
     cleaned = re.sub(r"\s+", " ", re.sub(r"[–—−]", "-", text)).strip()
+    cleaned = re.sub(r"\b([A-Z]{1,3}) \$", r"\1$", cleaned)  # "US $3 billion" is "US$3 billion"
     approximate = False
     lowered = cleaned.lower()
     for word in sorted(vocabulary.approximate_words, key=len, reverse=True):
@@ -72,15 +75,20 @@ def parse_money(text: str, *, vocabulary: Vocabulary, default_currency: str = "U
     currency = _currency(found, cleaned, vocabulary, default_currency)
     if currency is None:
         return None
-    scale = Decimal(vocabulary.scales[found["scale"].lower()]) if found["scale"] else Decimal(1)
-    try:
-        amount = Decimal(found["amount"].replace(",", "")) * scale
-        amount_max = Decimal(found["amount_max"].replace(",", "")) * scale if found["amount_max"] else None
-    except InvalidOperation:
-        return None
+    scale = Decimal(1)
+    for word in (found["scale"], found["scale2"]):  # "1.5 lakh crore" is 1.5 * 10**5 * 10**7
+        if word:
+            scale *= vocabulary.scales[word.lower()]
+    with localcontext() as context:
+        context.prec = DECIMAL_DIGITS
+        try:
+            amount = _tidy(Decimal(found["amount"].replace(",", "")) * scale)
+            amount_max = _tidy(Decimal(found["amount_max"].replace(",", "")) * scale) if found["amount_max"] else None
+        except InvalidOperation:
+            return None
     if amount_max is not None and amount_max <= amount:
         return None
-    return Money(_tidy(amount), currency, None if amount_max is None else _tidy(amount_max), approximate)
+    return Money(amount, currency, amount_max, approximate)
 
 
 def _tidy(amount: Decimal) -> Decimal:
@@ -92,7 +100,7 @@ def _currency(found: re.Match[str], text: str, vocabulary: Vocabulary, default_c
     sign = found["sign"] or found["code_before"] or found["code_after"] or found["word"]
     if sign is None:
         return None
-    if sign == "$":
+    if sign == "$" or vocabulary.currency_words.get(sign.lower()) == "$":
         return default_currency
     if sign in vocabulary.currency_signs:
         currency = vocabulary.currency_signs[sign]
@@ -121,8 +129,8 @@ def _grammar(signs: str, codes: str, scales: str, words: str) -> re.Pattern[str]
     """One expression for every form: [sign|code] number [-number] [scale] [code|currency word]."""
     return re.compile(
         rf"^(?:(?P<sign>{signs}) ?|(?P<code_before>{codes}) )?"
-        rf"(?P<amount>{NUMBER})(?: ?- ?(?P<amount_max>{NUMBER}))?"
-        rf"(?: ?(?P<scale>{scales})\b)?"
+        rf"(?P<amount>{NUMBER})(?: ?- ?(?:{signs})?(?P<amount_max>{NUMBER}))?"
+        rf"(?: ?(?P<scale>{scales})\b(?: (?P<scale2>{scales})\b)?)?"
         rf"(?: (?P<code_after>{codes})\b| (?P<word>{words})\b)?$",
         re.IGNORECASE,
     )

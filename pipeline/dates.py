@@ -22,9 +22,8 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
-from .vocabulary import Vocabulary
+from .vocabulary import Vocabulary, per_vocabulary
 
 Reference = dt.date | int | None
 ARTICLE_DATE = "article_date"
@@ -174,10 +173,15 @@ def _span(first: DateValue | None, last: DateValue | None) -> DateValue | None:
 Parser = Callable[[str, Reference, Vocabulary], DateValue | None]
 
 
-@lru_cache(maxsize=8)
-def _grammar(months: str, weekdays: str, seasons: str, quarters: str, relative: str) -> dict[str, re.Pattern[str]]:
-    """Compiled regular expressions, built once per vocabulary (keyed by its word alternations)."""
-    m, w, s, q, r, y = months, weekdays, seasons, quarters, relative, YEAR
+@per_vocabulary
+def _compiled(vocabulary: Vocabulary) -> dict[str, re.Pattern[str]]:
+    """The grammar's regular expressions, compiled once per vocabulary."""
+    m = _alternation(tuple(vocabulary.months))
+    w = _alternation(tuple(vocabulary.weekdays))
+    s = _alternation(tuple(vocabulary.seasons))
+    q = _alternation(tuple(vocabulary.quarters))
+    r = _alternation(tuple(vocabulary.relative))
+    y = YEAR
     return {
         "iso_day": re.compile(rf"^({y})-(\d{{2}})-(\d{{2}})$"),
         "cross_month_years": re.compile(rf"^({m}) ({y})-({m}) ({y})$"),
@@ -205,16 +209,6 @@ def _grammar(months: str, weekdays: str, seasons: str, quarters: str, relative: 
         "relative_unit": re.compile(rf"^({r}) (year|month|week)$"),
         "weekday": re.compile(rf"^(?:({r}) )?({w})$"),
     }
-
-
-def _compiled(vocabulary: Vocabulary) -> dict[str, re.Pattern[str]]:
-    return _grammar(
-        _alternation(tuple(vocabulary.months)),
-        _alternation(tuple(vocabulary.weekdays)),
-        _alternation(tuple(vocabulary.seasons)),
-        _alternation(tuple(vocabulary.quarters)),
-        _alternation(tuple(vocabulary.relative)),
-    )
 
 
 def _month_value(year: _Year, month: int) -> DateValue:

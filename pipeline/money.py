@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
-from functools import lru_cache
 
-from .vocabulary import Vocabulary
+from .vocabulary import Vocabulary, per_vocabulary
 
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # Enough digits for any amount written out, so arithmetic stays exact; beyond it is not money.
@@ -115,18 +114,13 @@ def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
 
+@per_vocabulary
 def _grammar_for(vocabulary: Vocabulary) -> re.Pattern[str]:
-    return _grammar(
-        _alternation([*vocabulary.currency_signs, "$"]),
-        _alternation(vocabulary.currency_codes),
-        _alternation(list(vocabulary.scales)),
-        _alternation(list(vocabulary.currency_words)),
-    )
-
-
-@lru_cache(maxsize=8)
-def _grammar(signs: str, codes: str, scales: str, words: str) -> re.Pattern[str]:
     """One expression for every form: [sign|code] number [-number] [scale] [code|currency word]."""
+    signs = _alternation([*vocabulary.currency_signs, "$"])
+    codes = _alternation(vocabulary.currency_codes)
+    scales = _alternation(list(vocabulary.scales))
+    words = _alternation(list(vocabulary.currency_words))
     return re.compile(
         rf"^(?:(?P<sign>{signs}) ?|(?P<code_before>{codes}) )?"
         rf"(?P<amount>{NUMBER})(?: ?- ?(?:{signs})?(?P<amount_max>{NUMBER}))?"

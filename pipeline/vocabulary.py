@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import Messages, PatternFileError
 
@@ -58,3 +59,24 @@ def vocabulary_from_dict(path: Path | str, raw: Any) -> Vocabulary:
                 )
             )
     return Vocabulary(**{key: raw[key] for key in SECTIONS})
+
+
+Compiled = TypeVar("Compiled")
+
+
+def per_vocabulary(build: Callable[[Vocabulary], Compiled]) -> Callable[[Vocabulary], Compiled]:
+    """Cache what `build` makes of a vocabulary (its compiled grammar) per vocabulary object.
+
+    A vocabulary holds dicts, so it cannot key an `lru_cache`; the object itself is kept beside
+    the result so that a recycled `id` never returns another vocabulary's grammar.
+    """
+    cache: dict[int, tuple[Vocabulary, Compiled]] = {}
+
+    def cached(vocabulary: Vocabulary) -> Compiled:
+        hit = cache.get(id(vocabulary))
+        if hit is None or hit[0] is not vocabulary:
+            hit = (vocabulary, build(vocabulary))
+            cache[id(vocabulary)] = hit
+        return hit[1]
+
+    return cached

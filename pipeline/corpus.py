@@ -9,10 +9,14 @@ with `spans`.
 from __future__ import annotations
 
 import datetime as dt
+import glob
+import hashlib
 import json
+import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
 import yaml
 
@@ -23,60 +27,102 @@ ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl")
 FRONT_MATTER_FENCE = "---"
 
 
+STDIN = "-"
+GLOB_CHARACTERS = set("*?[")
+
+
 def iter_input_files(paths: Iterable[Path]) -> Iterator[Path | Skipped]:
-    """Expand files and folders (recursively, sorted) into article files; a missing path is a `Skipped`."""
+    """Expand files, folders (recursively) and glob patterns into article files, each sorted.
+
+    `-` passes through (JSONL on standard input); a path that matches nothing is a `Skipped`.
+    """
     for path in paths:
-        if path.is_dir():
+        if str(path) == STDIN:
+            yield path
+        elif path.is_dir():
             yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in ARTICLE_SUFFIXES)
         elif path.is_file():
             yield path
+        elif GLOB_CHARACTERS & set(str(path)):
+            matches = sorted(Path(p) for p in glob.glob(str(path), recursive=True))
+            files = [p for p in matches if p.is_file() and p.suffix in ARTICLE_SUFFIXES]
+            yield from files or [Skipped(str(path), Messages.A010.format(pattern=path))]
         else:
             yield Skipped(str(path), Messages.A001.format(path=path))
 
 
+def iter_articles(paths: Iterable[Path], stdin: TextIO | None = None) -> Iterator[Article | Skipped]:
+    """Read articles one at a time, in input order; a bad input is a `Skipped`, never an exception.
+
+    Nothing is held beyond the file being read, so a corpus of any size streams through.
+    """
+    for item in iter_input_files(paths):
+        if isinstance(item, Skipped):
+            yield item
+        elif str(item) == STDIN:
+            yield from _read_jsonl_articles(Path("<stdin>"), stdin or sys.stdin)
+        else:
+            yield from _read_file(item)
+
+
 def read_articles(paths: Iterable[Path]) -> tuple[list[Article], list[Skipped]]:
-    """Read every article under `paths`; bad inputs are skipped with a one-line reason, never raised.
+    """Read every article under `paths` into memory (for evaluation and gold building).
 
     A bad line of a `.jsonl` file costs only that line. Duplicate ids are refused together:
-    neither is processed, both places are named.
+    neither is kept, both places are named.
     """
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for item in iter_input_files(paths):
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            continue
-        for result in _read_file(item):
-            (skipped if isinstance(result, Skipped) else articles).append(result)
+    for item in iter_articles(paths):
+        (skipped if isinstance(item, Skipped) else articles).append(item)
     by_id: dict[str, Article] = {}
     duplicates: set[str] = set()
     for article in articles:
         if article.id in by_id:
             duplicates.add(article.id)
-            message = Messages.A009.format(id=article.id, first=by_id[article.id].where, second=article.where)
-            skipped.append(Skipped(article.where, message))
+            skipped.append(duplicate_id(by_id[article.id], article))
         else:
             by_id[article.id] = article
     kept = [article for article in articles if article.id not in duplicates]
     return kept, skipped
 
 
+def duplicate_id(first: Article, second: Article) -> Skipped:
+    """The refusal of an id seen twice, naming both places."""
+    return Skipped(second.where, Messages.A009.format(id=second.id, first=first.where, second=second.where))
+
+
 def _skip(error: ArticleError) -> Skipped:
     return Skipped(error.path, " ".join(str(error).split()))
 
 
-def _read_file(path: Path) -> list[Article | Skipped]:
+def _read_file(path: Path) -> Iterator[Article | Skipped]:
     try:
         if path.suffix not in ARTICLE_SUFFIXES:
             raise ArticleError(str(path), Messages.A008.format(path=path, suffix=path.suffix))
-        text = _decode(path)
         if path.suffix == ".jsonl":
-            return list(_read_jsonl_articles(path, text))
+            with path.open("rb") as stream:
+                yield from _read_jsonl_articles(path, _decoded_lines(path, stream))
+            return
+        raw = path.read_bytes()
+        text = _decode(path, raw)
         meta, body = split_front_matter(text, path)
         date_line = _key_line(text, "date")
-        return [_make_article(body, meta, path, default_id=path.stem, date_line=date_line)]
+        article = _make_article(body, meta, path, default_id=path.stem, date_line=date_line)
+        yield replace(article, sha256=hashlib.sha256(raw).hexdigest())
     except ArticleError as error:
-        return [_skip(error)]
+        yield _skip(error)
+
+
+def _decoded_lines(path: Path, stream: BinaryIO) -> Iterator[str]:
+    """The lines of a JSONL file, decoded one by one (a bad byte names its offset in the file)."""
+    offset = 0
+    for number, raw in enumerate(stream, start=1):
+        try:
+            yield (raw.decode("utf-8-sig") if number == 1 else raw.decode("utf-8")).rstrip("\r\n")
+        except UnicodeDecodeError as error:
+            raise ArticleError(str(path), Messages.A003.format(path=path, offset=offset + error.start)) from error
+        offset += len(raw)
 
 
 def _key_line(text: str, key: str) -> int:
@@ -87,8 +133,7 @@ def _key_line(text: str, key: str) -> int:
     return 1
 
 
-def _decode(path: Path) -> str:
-    raw = path.read_bytes()
+def _decode(path: Path, raw: bytes) -> str:
     try:
         # utf-8-sig drops a byte-order mark, so offsets refer to the text a reader sees.
         return raw.decode("utf-8-sig")
@@ -154,11 +199,12 @@ def _make_article(
     return Article(id=meta["id"], text=text, meta=meta, path=str(path), line=line)
 
 
-def _read_jsonl_articles(path: Path, text: str) -> Iterator[Article | Skipped]:
-    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    if not lines:
-        yield _skip(ArticleError(str(path), Messages.A002.format(path=path)))
-    for number, line in lines:
+def _read_jsonl_articles(path: Path, lines: Iterable[str]) -> Iterator[Article | Skipped]:
+    empty = True
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        empty = False
         where = f"{path}:{number}"
         try:
             try:
@@ -172,9 +218,12 @@ def _read_jsonl_articles(path: Path, text: str) -> Iterator[Article | Skipped]:
             if not isinstance(meta, dict):
                 problem = f"`meta` must be an object, got {type(meta).__name__}"
                 raise ArticleError(where, Messages.A007.format(path=path, line=number, problem=problem))
-            yield _make_article(record["text"], dict(meta), path, default_id=f"{path.stem}-{number}", line=number)
+            article = _make_article(record["text"], dict(meta), path, default_id=f"{path.stem}-{number}", line=number)
+            yield replace(article, sha256=hashlib.sha256(line.encode("utf-8")).hexdigest())
         except ArticleError as error:
             yield _skip(error)
+    if empty:
+        yield _skip(ArticleError(str(path), Messages.A002.format(path=path)))
 
 
 def read_gold(path: Path) -> dict[str, dict[str, Any]]:

@@ -39,6 +39,9 @@ class Messages:
     A007 = "{path}, line {line}: {problem}"
     A008 = "{path}: unsupported file type {suffix!r}; use .txt, .md or .jsonl"
     A009 = "article id {id!r} appears twice: {first} and {second}"
+    A010 = "{pattern}: no .txt, .md or .jsonl file matches this pattern"
+    E001 = "the Dask engine needs the dask extra: pip install 'policy-extract[dask]' (or .[dask] in a clone)"
+    E002 = "{path}: another run is writing to this folder (lock held by pid {pid}); wait for it or use another --out"
     G001 = "{path}, line {line}: {problem}"
     G002 = (
         "{path}, line {line}: span {start}-{end} {label} says {text!r} but the article has {actual!r} at those offsets"

@@ -18,6 +18,7 @@ class Article:
     meta: dict[str, Any]
     path: str
     line: int | None = None
+    sha256: str = field(default="", compare=False)  # of the file's bytes, or of the JSONL line
 
     @property
     def where(self) -> str:

@@ -87,13 +87,14 @@ def test_cli_run_writes_outputs_and_exits_1_on_skipped_input(batch: dict) -> Non
     result, out = batch["results"][0], batch["outs"][0]
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert sorted(path.name for path in out.iterdir()) == [
+    assert sorted(path.name for path in out.iterdir() if not path.name.startswith(".")) == [
         "aliases.csv",
         "manifest.json",
         "mentions.csv",
         "mentions.jsonl",
     ]
-    assert "1 articles ->" in result.stdout
+    assert (out / ".cache").is_dir()
+    assert "1 articles (0 from the cache, 1 processed)" in result.stdout
     records = read_gold(out / "mentions.jsonl")
     assert list(records) == ["tmp-article"]
     spans = {(span["text"], span["label"]) for span in records["tmp-article"]["spans"]}

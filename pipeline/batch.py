@@ -1,0 +1,208 @@
+"""A batch run: stream articles in, reuse what the cache knows, extract the rest, stream datasets out.
+
+Articles are read lazily and handled in chunks; each chunk's cache misses go to the engine
+(this process, a local process pool, or Dask) and come back in order, so memory stays flat and
+the outputs are byte-identical whatever the engine or the number of workers.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.util import get_package_version
+
+from . import __version__
+from .cache import ExtractionCache, run_fingerprint
+from .corpus import duplicate_id
+from .engines import DaskEngine, Engine, LocalEngine
+from .errors import Messages, PolicyExtractError
+from .export import DatasetWriter
+from .extract import Extraction
+from .patterns import RuleSet
+from .types import SCORED_LABELS, Article, PipelineSettings, Skipped
+
+LOCK_NAME = ".lock"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How a batch runs; none of it changes what is extracted."""
+
+    workers: int = 1
+    batch_size: int = 64
+    chunk_size: int = 256
+    cache_dir: Path | None = None
+    force: bool = False
+    engine: str = "local"
+    scheduler: str | None = None
+
+
+@dataclass
+class Progress:
+    """Running totals, passed to the progress callback after every chunk."""
+
+    articles: int = 0
+    words: int = 0
+    reused: int = 0
+    processed: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    spans: Counter[str] = field(default_factory=Counter)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+    def summary(self) -> dict[str, Any]:
+        """The figures the manifest and the end-of-run line report."""
+        seconds = self.seconds
+        return {
+            "articles": self.articles,
+            "reused": self.reused,
+            "processed": self.processed,
+            "skipped": len(self.skipped),
+            "words": self.words,
+            "seconds": round(seconds, 3),
+            "words_per_second": round(self.words / seconds) if seconds else 0,
+            "spans_per_label": {label: self.spans.get(label, 0) for label in SCORED_LABELS},
+        }
+
+
+def run_batch(
+    items: Iterable[Article | Skipped],
+    settings: PipelineSettings,
+    rules: RuleSet,
+    out_dir: Path,
+    options: RunOptions,
+    *,
+    manifest: dict[str, Any] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> tuple[dict[str, Any], Progress]:
+    """Extract every article of `items` into the datasets in `out_dir`; return the manifest and totals.
+
+    Raises:
+        PolicyExtractError: when another run holds `out_dir`, or the Dask extra is missing.
+    """
+    progress = Progress()
+    fingerprint = run_fingerprint(
+        {
+            "tool": __version__,
+            "spacy": spacy.__version__,
+            "model": settings.model,
+            "model_version": get_package_version(settings.model) or "",
+            "rules": ",".join(f"{name}:{digest}" for name, digest in sorted(rules.file_digests.items())),
+            "use_rules": str(settings.use_rules),
+            "exclude": ",".join(settings.exclude),
+        }
+    )
+    cache = ExtractionCache(options.cache_dir or out_dir / ".cache", fingerprint)
+    engine: Engine | None = None
+    inputs: dict[str, str] = {}
+    with _exclusive(out_dir):
+        writer = DatasetWriter(out_dir)
+        try:
+            for chunk in _chunks(_unique(items, progress), options.chunk_size):
+                extractions: list[Extraction | None] = [None if options.force else cache.get(a) for a in chunk]
+                misses = [article for article, hit in zip(chunk, extractions, strict=True) if hit is None]
+                progress.reused += len(chunk) - len(misses)
+                if misses:
+                    engine = engine or _engine(settings, rules, options)
+                    fresh = iter(engine.process(misses))
+                    for index, hit in enumerate(extractions):
+                        if hit is None:
+                            extractions[index] = next(fresh)
+                            cache.put(chunk[index], extractions[index])
+                    progress.processed += len(misses)
+                done = [extraction for extraction in extractions if extraction is not None]
+                writer.add(done)
+                for article, extraction in zip(chunk, done, strict=True):
+                    inputs[article.where] = article.sha256
+                    progress.articles += 1
+                    progress.words += len(article.text.split())
+                    progress.spans.update(
+                        span["label"] for span in extraction.record["spans"] if span.get("scored", True)
+                    )
+                if on_progress:
+                    on_progress(progress)
+        except BaseException:
+            writer.abort()
+            raise
+        finally:
+            if engine is not None:
+                engine.close()
+        written = writer.commit(
+            {
+                **(manifest or {}),
+                "tool": {"name": "policy-extract", "version": __version__},
+                "spacy": spacy.__version__,
+                "model": {"name": settings.model, "version": get_package_version(settings.model)},
+                "patterns": rules.file_digests,
+                "inputs": dict(sorted(inputs.items())),
+                "run": {**progress.summary(), "engine": options.engine, "workers": options.workers},
+            },
+            progress.skipped,
+        )
+    return written, progress
+
+
+def _engine(settings: PipelineSettings, rules: RuleSet, options: RunOptions) -> Engine:
+    if options.engine == "dask":
+        return DaskEngine(
+            settings, rules, workers=options.workers, batch_size=options.batch_size, scheduler=options.scheduler
+        )
+    return LocalEngine(settings, rules, workers=options.workers, batch_size=options.batch_size)
+
+
+def _unique(items: Iterable[Article | Skipped], progress: Progress) -> Iterator[Article]:
+    """Articles with an id not seen before; skipped inputs and repeated ids go to `progress.skipped`."""
+    seen: dict[str, Article] = {}
+    for item in items:
+        if isinstance(item, Skipped):
+            progress.skipped.append(item)
+        elif item.id in seen:
+            progress.skipped.append(duplicate_id(seen[item.id], item))
+        else:
+            seen[item.id] = Article(item.id, "", {}, item.path, item.line)  # keep where, not the text
+            yield item
+
+
+def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    iterator = iter(articles)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class _exclusive:
+    """Hold `out_dir/.lock` for the run, so two runs never interleave their outputs."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir / LOCK_NAME
+        self._handle: Any = None
+
+    def __enter__(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = self.path.open("a+")
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            self._handle.seek(0)
+            holder = self._handle.read().strip() or "?"
+            self._handle.close()
+            raise PolicyExtractError(Messages.E002.format(path=self.path.parent, pid=holder)) from error
+        self._handle.seek(0)
+        self._handle.truncate()
+        self._handle.write(str(os.getpid()))
+        self._handle.flush()
+
+    def __exit__(self, *exc_info: object) -> None:
+        fcntl.flock(self._handle, fcntl.LOCK_UN)
+        self._handle.close()

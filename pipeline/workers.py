@@ -1,0 +1,45 @@
+"""Extraction inside a worker process: the model is built once per process and kept here.
+
+The cache lives in this importable module on purpose: a `ProcessPoolExecutor` or a Dask
+worker imports it once, so every later task in that process finds the pipeline already
+built instead of loading the model again (a closure or a pickled `Language` would not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from spacy.language import Language
+
+from .extract import Extraction, extract
+from .nlp import build_nlp
+from .patterns import RuleSet
+from .types import Article, PipelineSettings
+
+_PIPELINES: dict[tuple[PipelineSettings, str], Language] = {}
+
+
+def rules_digest(rules: RuleSet) -> str:
+    """What identifies a rule set: the digests of the files it was read from."""
+    return ",".join(f"{name}:{digest}" for name, digest in sorted(rules.file_digests.items()))
+
+
+def pipeline_for(settings: PipelineSettings, rules: RuleSet) -> Language:
+    """The pipeline for these settings and rules, built on the first call in this process."""
+    key = (settings, rules_digest(rules))
+    if key not in _PIPELINES:
+        _PIPELINES[key] = build_nlp(settings, rules)
+    return _PIPELINES[key]
+
+
+def process_articles(
+    articles: Sequence[Article], settings: PipelineSettings, rules: RuleSet, batch_size: int
+) -> list[Extraction]:
+    """Extract a partition of articles with `nlp.pipe`, in order.
+
+    `nlp.memory_zone()` frees the strings and vocabulary entries the partition added, so a
+    long-lived worker does not grow with the corpus.
+    """
+    nlp = pipeline_for(settings, rules)
+    with nlp.memory_zone():
+        return list(extract(nlp, articles, batch_size=batch_size, use_rules=settings.use_rules))

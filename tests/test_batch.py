@@ -1,0 +1,119 @@
+"""Batch runs: identical outputs whatever the engine, the incremental cache, streaming inputs, the lock."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS_DIR, PATTERNS_DIR
+
+from pipeline.batch import LOCK_NAME, RunOptions, _exclusive, run_batch
+from pipeline.corpus import iter_articles, read_articles
+from pipeline.errors import PolicyExtractError
+from pipeline.extract import extract
+from pipeline.nlp import build_nlp
+from pipeline.patterns import RuleSet, load_rules
+from pipeline.types import PipelineSettings
+
+DATASETS = ("mentions.jsonl", "mentions.csv", "aliases.csv")
+SETTINGS = PipelineSettings(patterns_dir=PATTERNS_DIR)
+
+
+def _run(out: Path, rules: RuleSet, paths: list[Path] | None = None, **options) -> dict:
+    items = iter_articles(paths or [CORPUS_DIR / "articles"])
+    manifest, _ = run_batch(items, SETTINGS, rules, out, RunOptions(**options))
+    return manifest
+
+
+def _datasets(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in DATASETS}
+
+
+@pytest.fixture(scope="module")
+def one_worker(tmp_path_factory: pytest.TempPathFactory, rules: RuleSet) -> Path:
+    out = tmp_path_factory.mktemp("one-worker")
+    _run(out, rules, workers=1)
+    return out
+
+
+def test_run_batch_two_workers_match_one_byte_for_byte(tmp_path: Path, rules: RuleSet, one_worker: Path) -> None:
+    manifest = _run(tmp_path, rules, workers=2, chunk_size=3)
+    assert manifest["run"]["processed"] == 7
+    assert _datasets(tmp_path) == _datasets(one_worker)
+
+
+def test_run_batch_dask_local_cluster_matches_local_engine(tmp_path: Path, rules: RuleSet, one_worker: Path) -> None:
+    pytest.importorskip("distributed", reason="the dask extra is not installed (pip install .[dask])")
+    manifest = _run(tmp_path, rules, workers=2, engine="dask", chunk_size=4)
+    assert manifest["run"]["engine"] == "dask"
+    assert _datasets(tmp_path) == _datasets(one_worker)
+
+
+def test_run_batch_rerun_takes_everything_from_the_cache(tmp_path: Path, rules: RuleSet, one_worker: Path) -> None:
+    first = _run(tmp_path, rules)
+    second = _run(tmp_path, rules)
+    assert (first["run"]["processed"], second["run"]["processed"], second["run"]["reused"]) == (7, 0, 7)
+    assert _datasets(tmp_path) == _datasets(one_worker)
+
+
+def test_run_batch_new_article_costs_only_itself(tmp_path: Path, rules: RuleSet) -> None:
+    corpus = tmp_path / "articles"
+    shutil.copytree(CORPUS_DIR / "articles", corpus)
+    _run(tmp_path / "out", rules, [corpus])
+    (corpus / "new.md").write_text("---\nid: new\n---\nThe Asian Development Bank lent $2 billion in May 2023.\n")
+    manifest = _run(tmp_path / "out", rules, [corpus])
+    assert (manifest["run"]["processed"], manifest["run"]["reused"]) == (1, 7)
+
+
+def test_run_batch_changed_pattern_file_redoes_everything(tmp_path: Path, rules: RuleSet) -> None:
+    _run(tmp_path / "out", rules)
+    patterns = tmp_path / "patterns"
+    shutil.copytree(PATTERNS_DIR, patterns)
+    with (patterns / "lexicon.yml").open("a", encoding="utf-8") as stream:
+        stream.write("# a curator's note\n")
+    manifest = _run(tmp_path / "out", load_rules(patterns))
+    assert (manifest["run"]["processed"], manifest["run"]["reused"]) == (7, 0)
+
+
+def test_run_batch_force_ignores_the_cache(tmp_path: Path, rules: RuleSet) -> None:
+    _run(tmp_path, rules)
+    assert _run(tmp_path, rules, force=True)["run"]["processed"] == 7
+
+
+def test_run_batch_cache_in_a_given_folder(tmp_path: Path, rules: RuleSet) -> None:
+    _run(tmp_path / "a", rules, cache_dir=tmp_path / "shared-cache")
+    manifest = _run(tmp_path / "b", rules, cache_dir=tmp_path / "shared-cache")
+    assert manifest["run"]["reused"] == 7
+    assert not (tmp_path / "b" / ".cache").exists()
+
+
+def test_run_batch_reads_jsonl_from_standard_input(tmp_path: Path, rules: RuleSet) -> None:
+    articles, _ = read_articles([CORPUS_DIR / "articles"])
+    lines = "".join(json.dumps({"text": a.text, "meta": a.meta}) + "\n" for a in articles)
+    items = iter_articles([Path("-")], stdin=io.StringIO(lines))
+    manifest, _ = run_batch(items, SETTINGS, rules, tmp_path, RunOptions())
+    assert manifest["articles"] == 7
+    assert sorted(manifest["inputs"]) == [f"<stdin>:{n}" for n in range(1, 8)]
+
+
+def test_run_batch_reads_glob_patterns(tmp_path: Path, rules: RuleSet) -> None:
+    manifest = _run(tmp_path, rules, [CORPUS_DIR / "articles" / "dev-0[12]*.md"])
+    assert manifest["articles"] == 2
+
+
+def test_run_batch_refuses_a_folder_another_run_holds(tmp_path: Path, rules: RuleSet) -> None:
+    with _exclusive(tmp_path), pytest.raises(PolicyExtractError, match="another run is writing"):
+        _run(tmp_path, rules)
+    assert (tmp_path / LOCK_NAME).exists()
+
+
+def test_exclusions_do_not_change_the_output(nlp) -> None:
+    articles, _ = read_articles([CORPUS_DIR / "articles"])
+    full = build_nlp(PipelineSettings(patterns_dir=PATTERNS_DIR, exclude=()), load_rules(PATTERNS_DIR))
+    assert "parser" in full.pipe_names and "parser" not in nlp.pipe_names
+    slim_records = [item.record for item in extract(nlp, articles)]
+    full_records = [item.record for item in extract(full, articles)]
+    assert full_records == slim_records

@@ -23,6 +23,10 @@ test: $(STAMP)
 	$(BIN)/ruff check pipeline tests
 	$(BIN)/python -m pytest
 
+## Throughput and memory of the naive loop, the NER-only ceiling and policy-extract on a 1M-word synthetic corpus.
+bench: $(STAMP)
+	$(BIN)/python -m pipeline.bench
+
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests
 	$(BIN)/ruff format --check pipeline tests

@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> None:
         figures["words_per_second"] = round(size / figures["seconds"])
         results[name] = figures
         print(
-            f"{name:<44} {figures['seconds']:>8.1f} s {figures['words_per_second']:>10,} words/s {figures['peak_mb']:>8.0f} MB"
+            f"{name:<44} {figures['seconds']:>8.1f} s {figures['words_per_second']:>10,} words/s "
+            f"{figures['peak_mb']:>8.0f} MB"
         )
 
     two, one = results["policy-extract run, 2 workers"], results["policy-extract run, 1 worker"]

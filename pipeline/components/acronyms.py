@@ -23,7 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
 from .attributes import register_attributes
-from .policy_spans import Proposal, resolve_overlaps, set_entities
+from .policy_spans import Proposal, Words, resolve_overlaps, set_entities
 
 ACRONYM_SOURCE = "acronym"
 # Schwartz & Hearst: a short form has at most ten characters and starts with a letter or digit.
@@ -116,27 +116,25 @@ class AcronymResolver:
         register_attributes()
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = list(doc.spans.get(self.spans_key, []))
-        definitions, concepts = self.find_definitions(doc, spans)
-        proposals = [
-            Proposal(s.start, s.end, s.label_, s.id_ or ACRONYM_SOURCE) for s in spans if s.text not in concepts
-        ]
+        words = Words.of(doc)
+        spans = [(s.start, s.end, s.label_, s.id_ or ACRONYM_SOURCE) for s in doc.spans.get(self.spans_key, [])]
+        definitions, concepts = self.find_definitions(words, spans)
+        proposals = [Proposal(*span) for span in spans if words.span_text(span[0], span[1]) not in concepts]
         canonical: dict[tuple[int, int, str], str] = {}
-        words = [token.text for token in doc]
         positions: dict[str, list[int]] = {}
-        for i, word in enumerate(words):
+        for i, word in enumerate(words.text):
             positions.setdefault(word, []).append(i)
         for definition in definitions:
-            for start, end in _mentions(doc, words, positions, definition):
+            for start, end in _mentions(words.text, positions, definition):
                 proposals = [
                     p for p in proposals if not (p.start == start and p.end == end and p.label != definition.label)
                 ]
                 proposals.append(Proposal(start, end, definition.label, ACRONYM_SOURCE))
                 canonical[(start, end, definition.label)] = definition.long_form
-        kept = resolve_overlaps(doc, proposals)
+        kept = resolve_overlaps(words, proposals)
         result = [Span(doc, p.start, p.end, label=p.label, span_id=p.source) for p in kept]
-        for span in result:
-            span._.canonical = canonical.get((span.start, span.end, span.label_))
+        for span, proposal in zip(result, kept, strict=True):
+            span._.canonical = canonical.get((proposal.start, proposal.end, proposal.label))
         doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=result)
         doc._.acronyms = [
             {"short": " ".join((d.short_form, *d.tail)), "long": d.long_form, "label": d.label} for d in definitions
@@ -144,44 +142,49 @@ class AcronymResolver:
         set_entities(doc, result)
         return doc
 
-    def find_definitions(self, doc: Doc, spans: list[Span]) -> tuple[list[Definition], set[str]]:
-        """Definitions with a known label, and the short forms that name concepts."""
+    def find_definitions(
+        self, words: Words, spans: list[tuple[int, int, str, str]]
+    ) -> tuple[list[Definition], set[str]]:
+        """Definitions with a known label, and the short forms that name concepts.
+
+        `spans` are (start, end, label, source) token ranges of the doc's scored spans.
+        """
+        text = words.text
         definitions: list[Definition] = []
         concepts: set[str] = set()
-        for open_paren in range(1, len(doc) - 2):
-            if doc[open_paren].text != "(" or doc[open_paren + 2].text != ")":
+        for open_paren in range(1, len(text) - 2):
+            if text[open_paren] != "(" or text[open_paren + 2] != ")":
                 continue
-            short_form = doc[open_paren + 1].text
+            short_form = text[open_paren + 1]
             if not is_short_form(short_form):
                 continue
-            before = [s for s in spans if s.end == open_paren]
-            around = [s for s in spans if s.start < open_paren and s.end > open_paren + 2]
+            before = [s for s in spans if s[1] == open_paren]
+            around = [s for s in spans if s[0] < open_paren and s[1] > open_paren + 2]
             if before:
-                long_span = max(before, key=len)
-                if abbreviates(short_form, long_span.text):
-                    definitions.append(Definition(short_form, long_span.text, long_span.label_))
+                start, end, label, _ = max(before, key=lambda s: s[1] - s[0])
+                long_form = words.span_text(start, end)
+                if abbreviates(short_form, long_form):
+                    definitions.append(Definition(short_form, long_form, label))
             elif around:
-                outer = max(around, key=len)
-                tail = tuple(token.text for token in doc[open_paren + 3 : outer.end])
-                definitions.append(Definition(short_form, outer.text, outer.label_, tail))
+                start, end, label, _ = max(around, key=lambda s: s[1] - s[0])
+                tail = tuple(text[open_paren + 3 : end])
+                definitions.append(Definition(short_form, words.span_text(start, end), label, tail))
             else:
                 window = min(len(short_form) + EXTRA_LONG_FORM_WORDS, 2 * len(short_form))
-                candidate = doc[max(0, open_paren - window) : open_paren].text
-                start = find_long_form_start(short_form, candidate)
-                if start is not None and candidate[start:].islower():
+                candidate = words.span_text(max(0, open_paren - window), open_paren)
+                long_start = find_long_form_start(short_form, candidate)
+                if long_start is not None and candidate[long_start:].islower():
                     concepts.add(short_form)
         return definitions, concepts
 
 
-def _mentions(
-    doc: Doc, words: list[str], positions: dict[str, list[int]], definition: Definition
-) -> list[tuple[int, int]]:
+def _mentions(text: list[str], positions: dict[str, list[int]], definition: Definition) -> list[tuple[int, int]]:
     """Token ranges where the short form (followed by the name's tail, if any) is mentioned."""
     width = 1 + len(definition.tail)
     return [
         (i, i + width)
         for i in positions.get(definition.short_form, [])
-        if i + width <= len(doc) and tuple(words[i + 1 : i + width]) == definition.tail
+        if i + width <= len(text) and tuple(text[i + 1 : i + width]) == definition.tail
     ]
 
 

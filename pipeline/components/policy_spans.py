@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span, SpanGroup, Token
+from spacy.tokens import Doc, Span, SpanGroup
 
 from ..types import SCORED_LABELS
 
@@ -50,7 +50,30 @@ class Proposal:
         return self.start <= other.start and other.end <= self.end
 
 
-def resolve_overlaps(doc: Doc, proposals: Iterable[Proposal]) -> list[Proposal]:
+@dataclass(frozen=True)
+class Words:
+    """A doc's token texts, read once: every `doc[i]` builds a new Token object, which adds up."""
+
+    text: list[str]
+    lower: list[str]
+    idx: list[int]
+    source: str
+
+    @classmethod
+    def of(cls, doc: Doc) -> Words:
+        text, lower, idx = [], [], []
+        for token in doc:
+            text.append(token.text)
+            lower.append(token.lower_)
+            idx.append(token.idx)
+        return cls(text, lower, idx, doc.text)
+
+    def span_text(self, start: int, end: int) -> str:
+        """The text of tokens start..end, as `doc[start:end].text` gives it."""
+        return self.source[self.idx[start] : self.idx[end - 1] + len(self.text[end - 1])]
+
+
+def resolve_overlaps(words: Words, proposals: Iterable[Proposal]) -> list[Proposal]:
     """Keep the longest proposal wherever proposals overlap (rules win ties), allowing ORG nesting.
 
     Within a label spans are flat, so a rule proposal inside a longer rule proposal of the
@@ -64,7 +87,7 @@ def resolve_overlaps(doc: Doc, proposals: Iterable[Proposal]) -> list[Proposal]:
     covering: dict[int, list[Proposal]] = {}  # token index -> kept proposals over it
     for proposal in ranked:
         clashes = {id(o): o for i in range(proposal.start, proposal.end) for o in covering.get(i, ())}.values()
-        if not clashes or all(may_nest(doc, proposal, other) for other in clashes):
+        if not clashes or all(may_nest(words, proposal, other) for other in clashes):
             kept.append(proposal)
             for i in range(proposal.start, proposal.end):
                 covering.setdefault(i, []).append(proposal)
@@ -88,7 +111,7 @@ def _drop_contained_same_kind(proposals: set[Proposal]) -> list[Proposal]:
     return kept
 
 
-def may_nest(doc: Doc, inner: Proposal, outer: Proposal) -> bool:
+def may_nest(words: Words, inner: Proposal, outer: Proposal) -> bool:
     """Whether `inner` is an ORG named inside the EVENT or INITIATIVE `outer` (G20 in G20 Osaka Summit).
 
     The model's nested fragments ("Science and Technology") do not count unless written in
@@ -98,16 +121,17 @@ def may_nest(doc: Doc, inner: Proposal, outer: Proposal) -> bool:
     """
     if (inner.label, outer.label) not in NESTABLE or not outer.contains(inner) or outer.length <= inner.length:
         return False
-    in_capitals = all(token.is_upper or token.is_digit for token in doc[inner.start : inner.end])
+    text = words.text
+    in_capitals = all(word.isupper() or word.isdigit() for word in text[inner.start : inner.end])
     if not in_capitals:
         if inner.source == MODEL_SOURCE:
             return False
         # "EU-[Japan Council]", "Singapore [International Forum]": a piece of a longer name, not a name.
-        left = doc[inner.start - 1] if inner.start > outer.start else None
-        if left is not None and (left.text in NAME_CONNECTORS or left.text[:1].isupper()):
+        left = text[inner.start - 1] if inner.start > outer.start else None
+        if left is not None and (left in NAME_CONNECTORS or left[:1].isupper()):
             return False
-    rest = [*doc[outer.start : inner.start], *doc[inner.end : outer.end]]
-    return any(token.text[:1].isupper() for token in rest)
+    rest = [*text[outer.start : inner.start], *text[inner.end : outer.end]]
+    return any(word[:1].isupper() for word in rest)
 
 
 class PolicySpans:
@@ -131,115 +155,100 @@ class PolicySpans:
         self.lower_words = {key: {word.lower() for word in words} for key, words in lexicon.items()}
 
     def __call__(self, doc: Doc) -> Doc:
-        people = {ent.text for ent in doc.ents if ent.label_ == "PERSON"}
-        people |= {token.text for ent in doc.ents if ent.label_ == "PERSON" for token in ent}
+        words = Words.of(doc)
+        ents = [(ent.start, ent.end, ent.label_) for ent in doc.ents]
+        people = set()
+        for start, end, label in ents:
+            if label == "PERSON":
+                people.add(words.span_text(start, end))
+                people.update(words.text[start:end])
         proposals = [
-            self._clean(doc, span.start, span.end, span.label_, span.id_ or "rule")
+            self._clean(words, span.start, span.end, span.label_, span.id_ or "rule")
             for span in doc.spans.get(self.rules_key, [])
         ]
-        for ent in doc.ents:
-            if ent.label_ in self.label_map:
-                label = self.label_map[ent.label_]
-                for start, end in self._repair_model_span(doc, ent.start, ent.end):
-                    proposals.append(self._clean(doc, start, end, label, MODEL_SOURCE, people))
-        kept = resolve_overlaps(doc, (p for p in proposals if p is not None))
-        kept = resolve_overlaps(doc, [*kept, *self._repeat_mentions(doc, kept)])
+        for ent_start, ent_end, ent_label in ents:
+            if ent_label in self.label_map:
+                label = self.label_map[ent_label]
+                for start, end in self._repair_model_span(words, ent_start, ent_end):
+                    proposals.append(self._clean(words, start, end, label, MODEL_SOURCE, people))
+        kept = resolve_overlaps(words, (p for p in proposals if p is not None))
+        kept = resolve_overlaps(words, [*kept, *self._repeat_mentions(words, kept)])
         spans = [Span(doc, p.start, p.end, label=p.label, span_id=p.source) for p in kept]
         doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=spans)
         set_entities(doc, spans)
         return doc
 
-    def _repair_model_span(self, doc: Doc, start: int, end: int) -> Iterator[tuple[int, int]]:
+    def _repair_model_span(self, words: Words, start: int, end: int) -> Iterator[tuple[int, int]]:
         """Split the model's span at separators, line breaks and possessives; cut parentheses; extend fragments.
 
         A possessive splits a chain of names (ANNOTATION.md): "European Commission’s
         Directorate-General" gives both parts; a lone title-case word before the possessive
         ("Washington’s") is most often a place and is left out.
         """
+        text = words.text
         pieces: list[tuple[int, int]] = []
         piece_start = start
         for i in range(start, end):
-            if doc[i].text in SEPARATORS or doc[i].text in POSSESSIVES or doc[i].is_space:
+            if text[i] in SEPARATORS or text[i] in POSSESSIVES or text[i].isspace():
                 pieces.append((piece_start, i))
                 piece_start = i + 1
         pieces.append((piece_start, end))
         for index, (piece_start, piece_end) in enumerate(pieces):
             if piece_start >= piece_end:
                 continue
-            before_possessive = piece_end < end and doc[piece_end].text in POSSESSIVES
-            if before_possessive and piece_end - piece_start == 1 and not doc[piece_start].is_upper:
+            before_possessive = piece_end < end and text[piece_end] in POSSESSIVES
+            if before_possessive and piece_end - piece_start == 1 and not text[piece_start].isupper():
                 continue
-            piece_start, piece_end = self._balance_parentheses(doc, piece_start, piece_end)
+            piece_start, piece_end = _balance_parentheses(text, piece_start, piece_end)
             if index == len(pieces) - 1:
-                piece_end = self._extend_fragment(doc, piece_end)
+                piece_end = _extend_fragment(words, piece_end)
             if piece_start < piece_end:
                 yield piece_start, piece_end
 
-    @staticmethod
-    def _balance_parentheses(doc: Doc, start: int, end: int) -> tuple[int, int]:
-        """Cut at a "(" that does not close inside the span, and after a ")" that did not open in it."""
-        depth = 0
-        for i in range(start, end):
-            if doc[i].text == "(":
-                depth += 1
-            elif doc[i].text == ")":
-                if depth == 0:
-                    start = i + 1
-                else:
-                    depth -= 1
-        if depth:
-            end = max(i for i in range(start, end) if doc[i].text == "(")
-        return start, end
-
-    @staticmethod
-    def _extend_fragment(doc: Doc, end: int) -> int:
-        """A name the model stops at a connector ("... and") runs on through the capitalized words after it."""
-        while end < len(doc) and doc[end - 1].lower_ in NAME_CONNECTORS and doc[end].text[:1].isupper():
-            end += 1
-            while end < len(doc) and doc[end].text[:1].isupper():
-                end += 1
-        return end
-
     def _clean(
-        self, doc: Doc, start: int, end: int, label: str, source: str, people: set[str] | None = None
+        self, words: Words, start: int, end: int, label: str, source: str, people: set[str] | None = None
     ) -> Proposal | None:
+        lower = words.lower
         leading = self.lower_words.get("leading_words", set())
         if label == "DATE":
             leading = leading | self.lower_words.get("date_edge_words", set())
-        while start < end and doc[start].lower_ in leading:
+        while start < end and lower[start] in leading:
             start += 1
         trailing = self.lower_words.get("trailing_words", set()) | (NAME_CONNECTORS if label != "DATE" else set())
-        while start < end and doc[end - 1].lower_ in trailing:
+        while start < end and lower[end - 1] in trailing:
             end -= 1
         if label == "MONEY":
-            start, end = self._money_bounds(doc, start, end)
+            start, end = self._money_bounds(words.text, start, end)
         if start >= end:
             return None
-        tokens = doc[start:end]
-        if tokens.text in self.words.get("not_entities", ()):
+        if words.span_text(start, end) in self.words.get("not_entities", ()):
             return None
-        if label == "DATE" and not self._is_calendar_expression(tokens):
+        if label == "DATE" and not self._is_calendar_expression(words.text[start:end], lower[start:end]):
             return None
-        if label == "MONEY" and not any(any(ch.isdigit() for ch in token.text) for token in tokens):
+        if label == "MONEY" and not any(any(ch.isdigit() for ch in word) for word in words.text[start:end]):
             return None
-        if source == MODEL_SOURCE and label == "ORG" and not self._is_named_organization(tokens, people or set()):
+        if (
+            source == MODEL_SOURCE
+            and label == "ORG"
+            and not self._is_named_organization(words, start, end, people or set())
+        ):
             return None
         return Proposal(start, end, label, source)
 
-    def _money_bounds(self, doc: Doc, start: int, end: int) -> tuple[int, int]:
+    def _money_bounds(self, text: list[str], start: int, end: int) -> tuple[int, int]:
         """MONEY starts at a currency sign, code or digit ("more than $5 billion"), ends before a name ("$5bn EV")."""
         currencies = self.words.get("currency_tokens", set())
 
-        def is_currency(token: Token) -> bool:
-            return token.text in currencies or any(token.text.startswith(c) for c in currencies if len(c) > 1)
+        def is_currency(word: str) -> bool:
+            return word in currencies or any(word.startswith(c) for c in currencies if len(c) > 1)
 
-        while start < end and not (is_currency(doc[start]) or doc[start].text[:1].isdigit()):
+        while start < end and not (is_currency(text[start]) or text[start][:1].isdigit()):
             start += 1
-        while start < end and doc[end - 1].text[:1].isupper() and not is_currency(doc[end - 1]):
+        while start < end and text[end - 1][:1].isupper() and not is_currency(text[end - 1]):
             end -= 1
         return start, end
 
-    def _is_calendar_expression(self, tokens: Span) -> bool:
+    def _is_calendar_expression(self, text: list[str], lower: list[str]) -> bool:
         """A DATE needs a calendar word or a number, and is not an unanchored duration ("three years").
 
         A span ending in a unit (year, months, ...) is a duration unless something anchors it
@@ -248,38 +257,67 @@ class PolicySpans:
         """
         calendar = self.lower_words.get("calendar_words", set())
         units = self.lower_words.get("duration_units", set())
-        has_number = any(any(ch.isdigit() for ch in token.text) for token in tokens)
-        if not (has_number or any(token.lower_ in calendar for token in tokens)):
+        has_number = any(any(ch.isdigit() for ch in word) for word in text)
+        if not (has_number or any(word in calendar for word in lower)):
             return False
-        if tokens[-1].lower_ not in units:
+        if lower[-1] not in units:
             return True
         anchors = (calendar - units) | self.lower_words.get("relative_date_words", set())
-        return any(token.lower_ in anchors or (len(token) == 4 and token.is_digit) for token in tokens)
+        return any(word in anchors or (len(word) == 4 and word.isdigit()) for word in lower)
 
-    def _is_named_organization(self, tokens: Span, people: set[str]) -> bool:
+    def _is_named_organization(self, words: Words, start: int, end: int, people: set[str]) -> bool:
         """Reject the model's ORG that is a person's name, a region, a field of study or holds a concept acronym.
 
         A real name ending in a field word ("Centre for European Policy Studies") has a head
         word a rule recognizes, and rule proposals are not filtered here.
         """
-        if tokens.text in people or tokens.text in self.words.get("regions", ()):
+        surface = words.span_text(start, end)
+        text = words.text[start:end]
+        if surface in people or surface in self.words.get("regions", ()):
             return False
-        if tokens[-1].text in self.words.get("not_org_last_words", ()):
+        if text[-1] in self.words.get("not_org_last_words", ()):
             return False
-        if any(token.text in self.words.get("not_entities", ()) for token in tokens):
+        if any(word in self.words.get("not_entities", ()) for word in text):
             return False
-        return any(token.text[:1].isupper() or token.text[:1].isdigit() for token in tokens)
+        return any(word[:1].isupper() or word[:1].isdigit() for word in text)
 
-    def _repeat_mentions(self, doc: Doc, kept: Sequence[Proposal]) -> Iterator[Proposal]:
+    def _repeat_mentions(self, words: Words, kept: Sequence[Proposal]) -> Iterator[Proposal]:
         """Every mention counts: a one-word ORG in capitals (EU, G20, DOE) found once is found everywhere.
 
         The model tags "EU" alone but not inside "EU-Japan trade"; the repeat is proposed as
         `model` so it only nests inside an EVENT or INITIATIVE, never splits another name.
         """
-        acronyms = {doc[p.start].text for p in kept if p.label == "ORG" and p.length == 1 and doc[p.start].is_upper}
-        for token in doc:
-            if token.text in acronyms:
-                yield Proposal(token.i, token.i + 1, "ORG", MODEL_SOURCE)
+        text = words.text
+        acronyms = {text[p.start] for p in kept if p.label == "ORG" and p.length == 1 and text[p.start].isupper()}
+        for i, word in enumerate(text):
+            if word in acronyms:
+                yield Proposal(i, i + 1, "ORG", MODEL_SOURCE)
+
+
+def _balance_parentheses(text: list[str], start: int, end: int) -> tuple[int, int]:
+    """Cut at a "(" that does not close inside the span, and after a ")" that did not open in it."""
+    depth = 0
+    for i in range(start, end):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            if depth == 0:
+                start = i + 1
+            else:
+                depth -= 1
+    if depth:
+        end = max(i for i in range(start, end) if text[i] == "(")
+    return start, end
+
+
+def _extend_fragment(words: Words, end: int) -> int:
+    """A name the model stops at a connector ("... and") runs on through the capitalized words after it."""
+    text, count = words.text, len(words.text)
+    while end < count and words.lower[end - 1] in NAME_CONNECTORS and text[end][:1].isupper():
+        end += 1
+        while end < count and text[end][:1].isupper():
+            end += 1
+    return end
 
 
 def set_entities(doc: Doc, scored: Sequence[Span]) -> None:

@@ -214,7 +214,7 @@ class PolicySpans:
             leading = leading | self.lower_words.get("date_edge_words", set())
         while start < end and lower[start] in leading:
             start += 1
-        trailing = self.lower_words.get("trailing_words", set()) | (NAME_CONNECTORS if label != "DATE" else set())
+        trailing = self.lower_words.get("trailing_words", set())
         while start < end and lower[end - 1] in trailing:
             end -= 1
         if label == "MONEY":

@@ -10,15 +10,13 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from importlib import metadata
 from itertools import islice
 from pathlib import Path
 from typing import Any
-
-import spacy
-from spacy.util import get_package_version
 
 from . import __version__
 from .cache import ExtractionCache, run_fingerprint
@@ -26,11 +24,13 @@ from .corpus import duplicate_id
 from .engines import DaskEngine, Engine, LocalEngine
 from .errors import Messages, PolicyExtractError
 from .export import DatasetWriter
-from .extract import Extraction
 from .patterns import RuleSet
+from .records import Rendered
 from .types import SCORED_LABELS, Article, PipelineSettings, Skipped
 
 LOCK_NAME = ".lock"
+# Chunks submitted beyond the one being written: workers never wait for the writer.
+CHUNKS_IN_FLIGHT = 2
 
 
 @dataclass(frozen=True)
@@ -93,46 +93,44 @@ def run_batch(
         PolicyExtractError: when another run holds `out_dir`, or the Dask extra is missing.
     """
     progress = Progress()
-    fingerprint = run_fingerprint(
-        {
-            "tool": __version__,
-            "spacy": spacy.__version__,
-            "model": settings.model,
-            "model_version": get_package_version(settings.model) or "",
-            "rules": ",".join(f"{name}:{digest}" for name, digest in sorted(rules.file_digests.items())),
-            "use_rules": str(settings.use_rules),
-            "exclude": ",".join(settings.exclude),
-        }
-    )
-    cache = ExtractionCache(options.cache_dir or out_dir / ".cache", fingerprint)
-    engine: Engine | None = None
+    cache = ExtractionCache(options.cache_dir or out_dir / ".cache", run_fingerprint(_run_identity(settings, rules)))
     inputs: dict[str, str] = {}
+    engine: Engine | None = None
+    in_flight: deque[_Chunk] = deque()
+
+    def finish(chunk: _Chunk, writer: DatasetWriter) -> None:
+        fresh = iter(engine.collect(chunk.handle)) if chunk.handle is not None and engine else iter(())
+        rendered = []
+        for article, hit in zip(chunk.articles, chunk.hits, strict=True):
+            if hit is None:
+                hit = next(fresh)
+                cache.put(article, hit)
+            rendered.append(hit)
+            inputs[article.where] = article.sha256
+            progress.words += len(article.text.split())
+            progress.spans.update(hit.counts)
+        writer.add(rendered)
+        progress.articles += len(rendered)
+        progress.processed += chunk.misses
+        progress.reused += len(rendered) - chunk.misses
+        if on_progress:
+            on_progress(progress)
+
     with _exclusive(out_dir):
         writer = DatasetWriter(out_dir)
         try:
-            for chunk in _chunks(_unique(items, progress), options.chunk_size):
-                extractions: list[Extraction | None] = [None if options.force else cache.get(a) for a in chunk]
-                misses = [article for article, hit in zip(chunk, extractions, strict=True) if hit is None]
-                progress.reused += len(chunk) - len(misses)
+            for articles in _chunks(_unique(items, progress), options.chunk_size):
+                hits = [None if options.force else cache.get(article) for article in articles]
+                misses = [article for article, hit in zip(articles, hits, strict=True) if hit is None]
+                handle = None
                 if misses:
                     engine = engine or _engine(settings, rules, options)
-                    fresh = iter(engine.process(misses))
-                    for index, hit in enumerate(extractions):
-                        if hit is None:
-                            extractions[index] = next(fresh)
-                            cache.put(chunk[index], extractions[index])
-                    progress.processed += len(misses)
-                done = [extraction for extraction in extractions if extraction is not None]
-                writer.add(done)
-                for article, extraction in zip(chunk, done, strict=True):
-                    inputs[article.where] = article.sha256
-                    progress.articles += 1
-                    progress.words += len(article.text.split())
-                    progress.spans.update(
-                        span["label"] for span in extraction.record["spans"] if span.get("scored", True)
-                    )
-                if on_progress:
-                    on_progress(progress)
+                    handle = engine.submit(misses)
+                in_flight.append(_Chunk(articles, hits, handle, len(misses)))
+                if len(in_flight) > CHUNKS_IN_FLIGHT:
+                    finish(in_flight.popleft(), writer)
+            while in_flight:
+                finish(in_flight.popleft(), writer)
         except BaseException:
             writer.abort()
             raise
@@ -142,9 +140,7 @@ def run_batch(
         written = writer.commit(
             {
                 **(manifest or {}),
-                "tool": {"name": "policy-extract", "version": __version__},
-                "spacy": spacy.__version__,
-                "model": {"name": settings.model, "version": get_package_version(settings.model)},
+                **_versions(settings),
                 "patterns": rules.file_digests,
                 "inputs": dict(sorted(inputs.items())),
                 "run": {**progress.summary(), "engine": options.engine, "workers": options.workers},
@@ -152,6 +148,46 @@ def run_batch(
             progress.skipped,
         )
     return written, progress
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """A chunk on its way: its articles, the cache's answers, the engine's handle for the misses."""
+
+    articles: list[Article]
+    hits: list[Rendered | None]
+    handle: Any
+    misses: int
+
+
+def _versions(settings: PipelineSettings) -> dict[str, Any]:
+    """Tool, spaCy and model versions, read from package metadata (no model is loaded for this)."""
+    return {
+        "tool": {"name": "policy-extract", "version": __version__},
+        "spacy": _installed_version("spacy"),
+        "model": {"name": settings.model, "version": _installed_version(settings.model)},
+    }
+
+
+def _installed_version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _run_identity(settings: PipelineSettings, rules: RuleSet) -> dict[str, str]:
+    """Everything besides the article that decides its extraction: the cache fingerprint's parts."""
+    versions = _versions(settings)
+    return {
+        "tool": versions["tool"]["version"],
+        "spacy": str(versions["spacy"]),
+        "model": settings.model,
+        "model_version": str(versions["model"]["version"]),
+        "rules": rules.digest(),
+        "use_rules": str(settings.use_rules),
+        "exclude": ",".join(settings.exclude),
+    }
 
 
 def _engine(settings: PipelineSettings, rules: RuleSet, options: RunOptions) -> Engine:

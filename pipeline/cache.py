@@ -1,9 +1,11 @@
-"""The incremental cache: one extraction per article, keyed on everything that could change it.
+"""The incremental cache: one rendered article per entry, keyed on everything that could change it.
 
 The key is the sha256 of the article (text and metadata) together with a fingerprint of the
 run: the pattern files' digests, the model and its version, spaCy's and the tool's versions.
 An unchanged article is read back instead of processed; a changed pattern file changes every
-key, so everything is redone.
+key, so everything is redone. An entry is a JSON header line (counts and the sizes of the
+parts) followed by the article's exact text in each dataset, so reading it back parses no
+record.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import json
 from pathlib import Path
 
 from .export import write_atomically
-from .extract import Extraction
+from .records import Rendered
 from .types import Article
 
 
@@ -23,7 +25,7 @@ def run_fingerprint(parts: dict[str, str]) -> str:
 
 
 class ExtractionCache:
-    """Extractions on disk under `directory`, two levels deep by key."""
+    """Rendered articles on disk under `directory`, two levels deep by key."""
 
     def __init__(self, directory: Path, fingerprint: str) -> None:
         self.directory = directory
@@ -36,18 +38,27 @@ class ExtractionCache:
 
     def _path(self, article: Article) -> Path:
         key = self.key(article)
-        return self.directory / key[:2] / f"{key}.json"
+        return self.directory / key[:2] / f"{key}.entry"
 
-    def get(self, article: Article) -> Extraction | None:
-        """The stored extraction of this article, or None (a damaged entry counts as missing)."""
-        path = self._path(article)
+    def get(self, article: Article) -> Rendered | None:
+        """The stored rendering of this article, or None (a damaged entry counts as missing)."""
         try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
-            return Extraction(stored["record"], stored["aliases"])
+            header, body = self._path(article).read_text(encoding="utf-8").split("\n", 1)
+            meta = json.loads(header)
+            first, second, third = meta["sizes"]
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        if len(body) != first + second + third:
+            return None
+        return Rendered(body[:first], body[first : first + second], body[first + second :], meta["counts"])
 
-    def put(self, article: Article, extraction: Extraction) -> None:
-        """Store an extraction atomically, so a killed run never leaves half an entry."""
-        payload = json.dumps({"record": extraction.record, "aliases": extraction.aliases}, ensure_ascii=False)
-        write_atomically(self._path(article), lambda stream: stream.write(payload))
+    def put(self, article: Article, rendered: Rendered) -> None:
+        """Store a rendering atomically, so a killed run never leaves half an entry."""
+        sizes = [len(rendered.jsonl), len(rendered.csv), len(rendered.aliases)]
+        header = json.dumps({"sizes": sizes, "counts": rendered.counts}, sort_keys=True)
+        text = f"{header}\n{rendered.jsonl}{rendered.csv}{rendered.aliases}"
+        write_atomically(self._path(article), lambda stream: stream.write(text))
+
+    def validated(self, digest: str) -> Path:
+        """The marker that pattern files with this digest passed validation under this spaCy."""
+        return self.directory / "validated" / digest

@@ -1,4 +1,8 @@
-"""The `policy-extract` command line: options in, library calls, tables and errors out."""
+"""The `policy-extract` command line: options in, library calls, tables and errors out.
+
+spaCy, pandas and the evaluation are imported inside the commands that use them: a warm
+re-run that takes every article from the cache starts without loading any of them.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +15,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
-import spacy
 import typer
 from tqdm import tqdm
 
 from .annotations import build_gold_record
 from .batch import Progress, RunOptions, run_batch
+from .cache import ExtractionCache
 from .corpus import STDIN, iter_articles, iter_input_files, read_articles, read_gold
 from .errors import PolicyExtractError
-from .evaluate import evaluate as evaluate_predictions
 from .export import write_atomically
-from .extract import extract
-from .nlp import build_nlp, customize_tokenizer
-from .patterns import example_failures, load_rules
+from .patterns import RuleSet, load_rules, pattern_file_digests, rules_digest
 from .types import Article, PipelineSettings, Skipped
 
 app = typer.Typer(
@@ -103,7 +103,7 @@ def run(
     )
     items = _reporting_skips(iter_articles(paths))
     try:
-        rules = load_rules(patterns)
+        rules = _validated_rules(patterns, cache or out / ".cache")
         with ProgressReport(total=_count_inputs(paths)) as report:
             _, progress = run_batch(
                 items,
@@ -127,6 +127,17 @@ def run(
         message = f"{len(progress.skipped)} input(s) skipped; see {out}/manifest.json"
         typer.secho(message, fg=typer.colors.YELLOW, err=True)
         raise typer.Exit(code=1)
+
+
+def _validated_rules(patterns: Path, cache_dir: Path) -> RuleSet:
+    """Load the rules, checking their token patterns with spaCy unless these exact files passed before."""
+    from importlib import metadata
+
+    digest = rules_digest({**pattern_file_digests(patterns), "spacy": metadata.version("spacy")})
+    marker = ExtractionCache(cache_dir, "").validated(digest)
+    rules = load_rules(patterns, check_tokens=not marker.exists())
+    write_atomically(marker, lambda stream: stream.write(""))
+    return rules
 
 
 def _reporting_skips(items: Iterable[Article | Skipped]) -> Iterator[Article | Skipped]:
@@ -189,6 +200,10 @@ def evaluate_command(
     ] = True,
 ) -> None:
     """Score predictions against gold: precision, recall and F1 per label, strict and partial."""
+    from .evaluate import evaluate as evaluate_predictions
+    from .extract import extract
+    from .nlp import build_nlp
+
     try:
         gold_records = read_gold(gold)
         if pred is not None and not no_rules:
@@ -215,6 +230,8 @@ def evaluate_command(
 
 
 def _score_table(report: dict[str, Any]) -> str:
+    import pandas as pd
+
     rows = []
     for group, scores in [("all", report["overall"]), *report["splits"].items()]:
         for label in [*sorted(k for k in scores["strict"] if k != "micro"), "micro"]:
@@ -237,6 +254,8 @@ def _score_table(report: dict[str, Any]) -> str:
 
 
 def _normalization_table(report: dict[str, Any], show_mismatches: bool) -> str:
+    import pandas as pd
+
     normalization = report["normalization"]
     lines = []
     if show_mismatches:
@@ -253,6 +272,11 @@ def _normalization_table(report: dict[str, Any], show_mismatches: bool) -> str:
 @app.command("check-patterns")
 def check_patterns(patterns: PatternsOption = Path("patterns")) -> None:
     """Validate every pattern file and run each entry's match / no_match examples."""
+    import spacy
+
+    from .nlp import customize_tokenizer
+    from .patterns import example_failures
+
     try:
         rules = load_rules(patterns)
     except PolicyExtractError as error:

@@ -1,29 +1,35 @@
 """Where extraction runs: in this process, in a pool of local processes, or on a Dask cluster.
 
-Every engine takes a chunk of articles and returns their extractions in the same order, so
-the datasets are byte-identical whichever engine made them. Workers build the pipeline once
-(`workers.pipeline_for`) and never receive a pickled model, only settings and rules.
+Every engine takes a chunk of articles and gives back their renderings in the same order, so
+the datasets are byte-identical whichever engine made them. `submit` returns at once for the
+pools, so the next chunk is on its way while the last one is written. Workers build the
+pipeline once (`workers.pipeline_for`) and never receive a pickled model, only settings and
+rules.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from typing import Any, Protocol
 
 from .errors import Messages, PolicyExtractError
-from .extract import Extraction
 from .patterns import RuleSet
+from .records import Rendered
 from .types import Article, PipelineSettings
-from .workers import process_articles
+
+# More partitions than workers, so that one slow partition does not idle the others.
+PARTITIONS_PER_WORKER = 2
 
 
 class Engine(Protocol):
     """Extracts chunks of articles, in order."""
 
-    def process(self, articles: Sequence[Article]) -> list[Extraction]: ...
+    def submit(self, articles: Sequence[Article]) -> Any: ...
+
+    def collect(self, handle: Any) -> list[Rendered]: ...
 
     def close(self) -> None: ...
 
@@ -40,39 +46,41 @@ def partitions(articles: Sequence[Article], count: int) -> list[Sequence[Article
     return [articles[bounds[i] : bounds[i + 1]] for i in range(count)]
 
 
+def _task(settings: PipelineSettings, rules: RuleSet, batch_size: int) -> Any:
+    from .workers import process_articles  # imported where the work is done: spaCy loads there
+
+    return partial(process_articles, settings=settings, rules=rules, batch_size=batch_size)
+
+
 class LocalEngine:
-    """One process (`workers=1`), or a pool of `workers` processes started with `spawn`.
+    """This process (`workers=1`), or a pool of `workers` processes started with `spawn`.
 
     `spawn` rather than `fork`: a worker starts clean and builds its own pipeline, whatever
     threads or models the parent holds.
     """
 
     def __init__(self, settings: PipelineSettings, rules: RuleSet, *, workers: int, batch_size: int) -> None:
-        self.settings = settings
-        self.rules = rules
         self.workers = workers
-        self.batch_size = batch_size
+        self.task = _task(settings, rules, batch_size)
         self._pool: ProcessPoolExecutor | None = None
 
-    def process(self, articles: Sequence[Article]) -> list[Extraction]:
+    def submit(self, articles: Sequence[Article]) -> list[Rendered] | list[Future[list[Rendered]]]:
         if self.workers == 1:
-            return process_articles(articles, self.settings, self.rules, self.batch_size)
+            return self.task(articles)
         if self._pool is None:
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-        parts = partitions(articles, self.workers)
-        results = self._pool.map(
-            process_articles,
-            parts,
-            [self.settings] * len(parts),
-            [self.rules] * len(parts),
-            [self.batch_size] * len(parts),
-        )
-        return [extraction for part in results for extraction in part]
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return [
+            self._pool.submit(self.task, part) for part in partitions(articles, self.workers * PARTITIONS_PER_WORKER)
+        ]
+
+    def collect(self, handle: list[Any]) -> list[Rendered]:
+        if self.workers == 1:
+            return handle
+        return [rendered for future in handle for rendered in future.result()]
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=True)
 
 
 class DaskEngine:
@@ -95,9 +103,7 @@ class DaskEngine:
             from distributed import Client, LocalCluster
         except ImportError as error:
             raise PolicyExtractError(Messages.E001) from error
-        self.settings = settings
-        self.rules = rules
-        self.batch_size = batch_size
+        self.task = _task(settings, rules, batch_size)
         self._cluster: Any = None
         if scheduler:
             self._client = Client(scheduler)
@@ -108,12 +114,12 @@ class DaskEngine:
             self._client = Client(self._cluster)
         self.workers = max(1, len(self._client.scheduler_info().get("workers", {})) or workers)
 
-    def process(self, articles: Sequence[Article]) -> list[Extraction]:
-        parts = [list(part) for part in partitions(articles, self.workers)]
-        # Bound with partial: `batch_size` is also a parameter of Client.map itself.
-        task = partial(process_articles, settings=self.settings, rules=self.rules, batch_size=self.batch_size)
-        futures = self._client.map(task, parts, pure=False)
-        return [extraction for part in self._client.gather(futures) for extraction in part]
+    def submit(self, articles: Sequence[Article]) -> Any:
+        parts = [list(part) for part in partitions(articles, self.workers * PARTITIONS_PER_WORKER)]
+        return self._client.map(self.task, parts, pure=False)
+
+    def collect(self, handle: Any) -> list[Rendered]:
+        return [rendered for part in self._client.gather(handle) for rendered in part]
 
     def close(self) -> None:
         self._client.close()

@@ -7,37 +7,12 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-import pandas as pd
-
-from .extract import Extraction, sort_spans
+from .records import ALIAS_COLUMNS, CSV_COLUMNS, Extraction, Rendered, render
 from .types import SCORED_LABELS, Skipped
-
-CSV_COLUMNS = (
-    "doc_id",
-    "start",
-    "end",
-    "label",
-    "text",
-    "norm",
-    "canonical",
-    "source",
-    "scored",
-    "timex",
-    "mod",
-    "granularity",
-    "anchor",
-    "resolved",
-    "amount",
-    "amount_max",
-    "currency",
-    "approximate",
-)
-ALIAS_COLUMNS = ("doc_id", "short", "long", "label", "mentions")
-DATE_DETAILS = ("timex", "mod", "granularity", "anchor", "resolved")
 
 
 def write_atomically(path: Path, write: Callable[[IO[str]], None]) -> None:
@@ -56,35 +31,6 @@ def write_atomically(path: Path, write: Callable[[IO[str]], None]) -> None:
 def sha256_of(path: Path) -> str:
     """Hex sha256 of a file's bytes."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def mention_rows(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
-    """One row per span, articles in the order given, spans by start, end (descending) and label."""
-    rows = [_row(record["meta"]["id"], span) for record in records for span in sort_spans(record["spans"])]
-    return pd.DataFrame(rows, columns=list(CSV_COLUMNS), dtype=object)
-
-
-def _row(doc_id: str, span: dict[str, Any]) -> dict[str, Any]:
-    """A span as a flat row: a DATE's norm and TIMEX3 fields, a MONEY's amount and currency in columns."""
-    norm = span.get("norm")
-    row = {
-        "doc_id": doc_id,
-        "start": span["start"],
-        "end": span["end"],
-        "label": span["label"],
-        "text": span["text"],
-        "norm": norm if isinstance(norm, str) else None,
-        "canonical": span.get("canonical"),
-        "source": span.get("source"),
-        "scored": span.get("scored", True),
-        **{key: span.get(key) for key in DATE_DETAILS},
-        "approximate": span.get("approximate"),
-    }
-    if isinstance(norm, dict):
-        # Amounts as exact text: a float column would print 4200000000.0.
-        row.update({key: None if norm.get(key) is None else str(norm[key]) for key in ("amount", "amount_max")})
-        row["currency"] = norm.get("currency")
-    return row
 
 
 class DatasetWriter:
@@ -112,17 +58,14 @@ class DatasetWriter:
         self.articles = 0
         self.counts: Counter[str] = Counter()
 
-    def add(self, extractions: Sequence[Extraction]) -> None:
-        """Append a batch of extractions, in order."""
-        records = [extraction.record for extraction in extractions]
-        for record in records:
-            self._streams["mentions.jsonl"].write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-            self.counts.update(span["label"] for span in record["spans"] if span.get("scored", True))
-        mention_rows(records).to_csv(self._streams["mentions.csv"], header=False, index=False, lineterminator="\n")
-        aliases = [alias for extraction in extractions for alias in extraction.aliases]
-        frame = pd.DataFrame(aliases, columns=list(ALIAS_COLUMNS), dtype=object)
-        frame.to_csv(self._streams["aliases.csv"], header=False, index=False, lineterminator="\n")
-        self.articles += len(records)
+    def add(self, rendered: Sequence[Rendered]) -> None:
+        """Append rendered articles, in order."""
+        for article in rendered:
+            self._streams["mentions.jsonl"].write(article.jsonl)
+            self._streams["mentions.csv"].write(article.csv)
+            self._streams["aliases.csv"].write(article.aliases)
+            self.counts.update(article.counts)
+        self.articles += len(rendered)
 
     def commit(self, manifest: dict[str, Any], skipped: Sequence[Skipped]) -> dict[str, Any]:
         """Close the files, move them into place, and write the manifest last; return it."""
@@ -163,7 +106,7 @@ def write_outputs(
         by_doc.setdefault(alias["doc_id"], []).append(alias)
     writer = DatasetWriter(out_dir)
     try:
-        writer.add([Extraction(record, by_doc.get(record["meta"]["id"], [])) for record in records])
+        writer.add([render(Extraction(record, by_doc.get(record["meta"]["id"], []))) for record in records])
     except BaseException:
         writer.abort()
         raise

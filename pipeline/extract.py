@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -11,6 +11,7 @@ from spacy.tokens import Doc
 from .components.attributes import register_attributes
 from .components.policy_spans import DEFAULT_LABEL_MAP, MODEL_SOURCE
 from .nlp import SPANS_KEY
+from .records import Extraction, sort_spans
 from .types import SCORED_LABELS, Article
 
 LEADING_DETERMINERS = ("the", "The")
@@ -53,18 +54,6 @@ def bare_model_record(doc: Doc, meta: dict[str, Any]) -> dict[str, Any]:
         start = ent.start + 1 if ent[0].text in LEADING_DETERMINERS and len(ent) > 1 else ent.start
         spans.append(span_record(doc, start, ent.end, DEFAULT_LABEL_MAP[ent.label_], MODEL_SOURCE))
     return {"text": doc.text, "meta": meta, "spans": sort_spans(spans)}
-
-
-def sort_spans(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The order ANNOTATION.md fixes: by start, then by end descending (label breaks ties)."""
-    return sorted(spans, key=lambda span: (span["start"], -span["end"], span["label"]))
-
-
-class Extraction(NamedTuple):
-    """What one article yields: its record in the gold schema and the acronyms it defines."""
-
-    record: dict[str, Any]
-    aliases: list[dict[str, Any]]
 
 
 def extract(

@@ -20,17 +20,16 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from spacy.language import Language
-from spacy.pipeline import SpanRuler
-from spacy.schemas import TokenPattern, validate_token_pattern
-from spacy.util import filter_spans
 
 from .errors import Messages, PatternFileError
 from .types import SCORED_LABELS
 from .vocabulary import Vocabulary, vocabulary_from_dict
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 # `token_classes` holds YAML anchors (&name) that entries reuse (*name, or `<<: *name` to add an OP).
 PATTERN_FILE_KEYS = {"patterns", "token_classes"}
@@ -51,8 +50,6 @@ LEXICON_LISTS = (
     "currency_prefixes",
 )
 MARKED_SPAN = re.compile(r"\[([^\[\]]+)\]")
-_FIELDS = getattr(TokenPattern, "model_fields", None) or TokenPattern.__fields__
-TOKEN_ATTRIBUTES = tuple(sorted(field.alias for field in _FIELDS.values() if field.alias))
 # build_nlp excludes the tagger, parser and lemmatizer for speed, so these would never match.
 ATTRIBUTES_NOT_SET = ("POS", "TAG", "MORPH", "DEP", "LEMMA", "IS_SENT_START", "SENT_START")
 
@@ -83,6 +80,23 @@ class RuleSet:
     vocabulary: Vocabulary | None
     file_digests: dict[str, str]
 
+    def digest(self) -> str:
+        """One digest for the whole rule set: the digests of the files it was read from."""
+        return rules_digest(self.file_digests)
+
+
+def rules_digest(file_digests: dict[str, str]) -> str:
+    """The digest of a set of pattern files, from their own digests."""
+    joined = ",".join(f"{name}:{digest}" for name, digest in sorted(file_digests.items()))
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+
+
+def pattern_file_digests(patterns_dir: Path) -> dict[str, str]:
+    """The sha256 of every pattern file, read without parsing (to look the rules up in a cache)."""
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(Path(patterns_dir).glob("*.yml"))
+    }
+
 
 def marked_example(example: str) -> tuple[str, str]:
     """Split a match example into its plain text and the span text in [brackets].
@@ -96,8 +110,12 @@ def marked_example(example: str) -> tuple[str, str]:
     return example[: found.start()] + found.group(1) + example[found.end() :], found.group(1)
 
 
-def load_rules(patterns_dir: Path) -> RuleSet:
-    """Load every `*.yml` file in `patterns_dir`, refusing the whole set on the first bad entry."""
+def load_rules(patterns_dir: Path, *, check_tokens: bool = True) -> RuleSet:
+    """Load every `*.yml` file in `patterns_dir`, refusing the whole set on the first bad entry.
+
+    `check_tokens=False` skips spaCy's validation of the token patterns (and so importing
+    spaCy); only for files whose exact bytes were validated before.
+    """
     paths = sorted(Path(patterns_dir).glob("*.yml"))
     if not paths:
         raise PatternFileError(Messages.P011.format(path=patterns_dir))
@@ -121,7 +139,8 @@ def load_rules(patterns_dir: Path) -> RuleSet:
             allowed = "patterns (with optional token_classes), lexicon, or normalization"
             raise PatternFileError(Messages.P002.format(path=path, allowed=allowed, got=got))
         for index, raw_entry in enumerate(document["patterns"] or []):
-            entry = _validate_entry(path, lines[index] if index < len(lines) else 0, index, raw_entry)
+            line = lines[index] if index < len(lines) else 0
+            entry = _validate_entry(path, line, index, raw_entry, check_tokens)
             if entry.id in first_seen:
                 raise PatternFileError(
                     Messages.P008.format(path=path, line=entry.line, entry=entry.id, first=first_seen[entry.id])
@@ -146,7 +165,21 @@ def _parse_yaml(path: Path, text: str) -> tuple[Any, list[int]]:
     return document, lines
 
 
-def _validate_entry(path: Path, line: int, index: int, raw: Any) -> PatternEntry:
+def token_attributes() -> tuple[str, ...]:
+    """The token attributes spaCy's Matcher accepts."""
+    from spacy.schemas import TokenPattern
+
+    fields = getattr(TokenPattern, "model_fields", None) or TokenPattern.__fields__
+    return tuple(sorted(field.alias for field in fields.values() if field.alias))
+
+
+def _spacy_problems(pattern: list[dict[str, Any]]) -> list[str]:
+    from spacy.schemas import validate_token_pattern  # spaCy loads only when a pattern is checked
+
+    return validate_token_pattern(pattern)
+
+
+def _validate_entry(path: Path, line: int, index: int, raw: Any, check_tokens: bool) -> PatternEntry:
     where = {"path": path, "line": line}
     if not isinstance(raw, dict):
         raise PatternFileError(
@@ -164,9 +197,9 @@ def _validate_entry(path: Path, line: int, index: int, raw: Any) -> PatternEntry
         raise PatternFileError(Messages.P006.format(**where, label=raw["label"], allowed=", ".join(SCORED_LABELS)))
     pattern = raw["pattern"]
     if isinstance(pattern, list):
-        problems = validate_token_pattern(pattern)
+        problems = _spacy_problems(pattern) if check_tokens else []
         if problems:
-            allowed = ", ".join(a for a in TOKEN_ATTRIBUTES if a not in ATTRIBUTES_NOT_SET)
+            allowed = ", ".join(a for a in token_attributes() if a not in ATTRIBUTES_NOT_SET)
             raise PatternFileError(Messages.P007.format(**where, problem="; ".join(problems), allowed=allowed))
         unset = sorted({key for token in pattern if isinstance(token, dict) for key in token} & set(ATTRIBUTES_NOT_SET))
         if unset:
@@ -220,6 +253,9 @@ def example_failures(entry: PatternEntry, nlp: Language) -> list[str]:
     A `match` example passes when the bracketed span is among the entry's longest matches;
     a `no_match` example passes when the entry matches nothing.
     """
+    from spacy.pipeline import SpanRuler
+    from spacy.util import filter_spans
+
     ruler = SpanRuler(nlp, name=f"check_{entry.id}", spans_key="check", spans_filter=None)
     ruler.add_patterns([entry.as_spacy_pattern()])
     failures = []

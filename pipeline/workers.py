@@ -11,22 +11,18 @@ from collections.abc import Sequence
 
 from spacy.language import Language
 
-from .extract import Extraction, extract
+from .extract import extract
 from .nlp import build_nlp
 from .patterns import RuleSet
+from .records import Rendered, render
 from .types import Article, PipelineSettings
 
 _PIPELINES: dict[tuple[PipelineSettings, str], Language] = {}
 
 
-def rules_digest(rules: RuleSet) -> str:
-    """What identifies a rule set: the digests of the files it was read from."""
-    return ",".join(f"{name}:{digest}" for name, digest in sorted(rules.file_digests.items()))
-
-
 def pipeline_for(settings: PipelineSettings, rules: RuleSet) -> Language:
     """The pipeline for these settings and rules, built on the first call in this process."""
-    key = (settings, rules_digest(rules))
+    key = (settings, rules.digest())
     if key not in _PIPELINES:
         _PIPELINES[key] = build_nlp(settings, rules)
     return _PIPELINES[key]
@@ -34,12 +30,12 @@ def pipeline_for(settings: PipelineSettings, rules: RuleSet) -> Language:
 
 def process_articles(
     articles: Sequence[Article], settings: PipelineSettings, rules: RuleSet, batch_size: int
-) -> list[Extraction]:
-    """Extract a partition of articles with `nlp.pipe`, in order.
+) -> list[Rendered]:
+    """Extract and render a partition of articles with `nlp.pipe`, in order.
 
     `nlp.memory_zone()` frees the strings and vocabulary entries the partition added, so a
     long-lived worker does not grow with the corpus.
     """
     nlp = pipeline_for(settings, rules)
     with nlp.memory_zone():
-        return list(extract(nlp, articles, batch_size=batch_size, use_rules=settings.use_rules))
+        return [render(item) for item in extract(nlp, articles, batch_size=batch_size, use_rules=settings.use_rules)]

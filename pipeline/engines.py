@@ -53,22 +53,26 @@ def _task(settings: PipelineSettings, rules: RuleSet, batch_size: int) -> Any:
 
 
 class LocalEngine:
-    """This process (`workers=1`), or a pool of `workers` processes started with `spawn`.
+    """This process (`workers=1`), or a pool of `workers` processes.
 
-    `spawn` rather than `fork`: a worker starts clean and builds its own pipeline, whatever
-    threads or models the parent holds.
+    The pipeline is built here first and the pool forked from this process, as spaCy's own
+    `n_process` does: every worker starts with the model already in memory (shared copy-on-
+    write) instead of importing spaCy and loading it again.
     """
 
     def __init__(self, settings: PipelineSettings, rules: RuleSet, *, workers: int, batch_size: int) -> None:
+        from .workers import pipeline_for
+
         self.workers = workers
         self.task = _task(settings, rules, batch_size)
         self._pool: ProcessPoolExecutor | None = None
+        pipeline_for(settings, rules)
 
     def submit(self, articles: Sequence[Article]) -> list[Rendered] | list[Future[list[Rendered]]]:
         if self.workers == 1:
             return self.task(articles)
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
         return [
             self._pool.submit(self.task, part) for part in partitions(articles, self.workers * PARTITIONS_PER_WORKER)
         ]

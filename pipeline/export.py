@@ -106,7 +106,7 @@ def write_outputs(
         by_doc.setdefault(alias["doc_id"], []).append(alias)
     writer = DatasetWriter(out_dir)
     try:
-        writer.add([render(Extraction(record, by_doc.get(record["meta"]["id"], []))) for record in records])
+        writer.add(render([Extraction(record, by_doc.get(record["meta"]["id"], [])) for record in records]))
     except BaseException:
         writer.abort()
         raise

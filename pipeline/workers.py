@@ -38,4 +38,4 @@ def process_articles(
     """
     nlp = pipeline_for(settings, rules)
     with nlp.memory_zone():
-        return [render(item) for item in extract(nlp, articles, batch_size=batch_size, use_rules=settings.use_rules)]
+        return render(list(extract(nlp, articles, batch_size=batch_size, use_rules=settings.use_rules)))

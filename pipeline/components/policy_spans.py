@@ -151,8 +151,20 @@ class PolicySpans:
         self.rules_key = rules_key
         self.spans_key = spans_key
         self.label_map = label_map
-        self.words = {key: set(words) for key, words in lexicon.items()}
-        self.lower_words = {key: {word.lower() for word in words} for key, words in lexicon.items()}
+        exact = {key: frozenset(words) for key, words in lexicon.items()}
+        lower = {key: frozenset(word.lower() for word in words) for key, words in lexicon.items()}
+        empty: frozenset[str] = frozenset()
+        self.leading = lower.get("leading_words", empty)
+        self.date_leading = self.leading | lower.get("date_edge_words", empty)
+        self.trailing = lower.get("trailing_words", empty)
+        self.calendar = lower.get("calendar_words", empty)
+        self.units = lower.get("duration_units", empty)
+        self.anchors = (self.calendar - self.units) | lower.get("relative_date_words", empty)
+        self.not_entities = exact.get("not_entities", empty)
+        self.regions = exact.get("regions", empty)
+        self.not_org_last_words = exact.get("not_org_last_words", empty)
+        self.currencies = exact.get("currency_tokens", empty)
+        self.currency_prefixes = tuple(c for c in self.currencies if len(c) > 1)
 
     def __call__(self, doc: Doc) -> Doc:
         words = Words.of(doc)
@@ -209,19 +221,16 @@ class PolicySpans:
         self, words: Words, start: int, end: int, label: str, source: str, people: set[str] | None = None
     ) -> Proposal | None:
         lower = words.lower
-        leading = self.lower_words.get("leading_words", set())
-        if label == "DATE":
-            leading = leading | self.lower_words.get("date_edge_words", set())
+        leading = self.date_leading if label == "DATE" else self.leading
         while start < end and lower[start] in leading:
             start += 1
-        trailing = self.lower_words.get("trailing_words", set())
-        while start < end and lower[end - 1] in trailing:
+        while start < end and lower[end - 1] in self.trailing:
             end -= 1
         if label == "MONEY":
             start, end = self._money_bounds(words.text, start, end)
         if start >= end:
             return None
-        if words.span_text(start, end) in self.words.get("not_entities", ()):
+        if words.span_text(start, end) in self.not_entities:
             return None
         if label == "DATE" and not self._is_calendar_expression(words.text[start:end], lower[start:end]):
             return None
@@ -237,10 +246,9 @@ class PolicySpans:
 
     def _money_bounds(self, text: list[str], start: int, end: int) -> tuple[int, int]:
         """MONEY starts at a currency sign, code or digit ("more than $5 billion"), ends before a name ("$5bn EV")."""
-        currencies = self.words.get("currency_tokens", set())
 
         def is_currency(word: str) -> bool:
-            return word in currencies or any(word.startswith(c) for c in currencies if len(c) > 1)
+            return word in self.currencies or word.startswith(self.currency_prefixes)
 
         while start < end and not (is_currency(text[start]) or text[start][:1].isdigit()):
             start += 1
@@ -255,15 +263,12 @@ class PolicySpans:
         to the calendar: a month or season word, a four-digit year, or a relative word
         ("last year", "next fiscal year").
         """
-        calendar = self.lower_words.get("calendar_words", set())
-        units = self.lower_words.get("duration_units", set())
         has_number = any(any(ch.isdigit() for ch in word) for word in text)
-        if not (has_number or any(word in calendar for word in lower)):
+        if not (has_number or any(word in self.calendar for word in lower)):
             return False
-        if lower[-1] not in units:
+        if lower[-1] not in self.units:
             return True
-        anchors = (calendar - units) | self.lower_words.get("relative_date_words", set())
-        return any(word in anchors or (len(word) == 4 and word.isdigit()) for word in lower)
+        return any(word in self.anchors or (len(word) == 4 and word.isdigit()) for word in lower)
 
     def _is_named_organization(self, words: Words, start: int, end: int, people: set[str]) -> bool:
         """Reject the model's ORG that is a person's name, a region, a field of study or holds a concept acronym.
@@ -273,11 +278,11 @@ class PolicySpans:
         """
         surface = words.span_text(start, end)
         text = words.text[start:end]
-        if surface in people or surface in self.words.get("regions", ()):
+        if surface in people or surface in self.regions:
             return False
-        if text[-1] in self.words.get("not_org_last_words", ()):
+        if text[-1] in self.not_org_last_words:
             return False
-        if any(word in self.words.get("not_entities", ()) for word in text):
+        if any(word in self.not_entities for word in text):
             return False
         return any(word[:1].isupper() or word[:1].isdigit() for word in text)
 

@@ -12,11 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,dask]'
 	touch $(STAMP)
 
-## Extract from corpus/articles/ into outputs/, then score against corpus/gold/ (rules and bare model).
+## Extract from corpus/articles/ into outputs/, score against corpus/gold/ (rules and bare model), write outputs/report/.
 run: $(STAMP)
 	$(BIN)/policy-extract run corpus/articles --out outputs
 	$(BIN)/policy-extract evaluate --gold corpus/gold --pred outputs/mentions.jsonl --out outputs/evaluation.json
 	$(BIN)/policy-extract evaluate --gold corpus/gold --no-rules --no-errors --out outputs/evaluation-no-rules.json
+	$(BIN)/policy-extract report
 
 ## Lint and run the whole test suite (unit tests on spacy.blank, end-to-end tests on the real model).
 test: $(STAMP)

@@ -269,6 +269,41 @@ def _normalization_table(report: dict[str, Any], show_mismatches: bool) -> str:
     return "\n".join(lines)
 
 
+@app.command("report")
+def report_command(
+    pred: Annotated[Path, typer.Option("--pred", help="The mentions.jsonl to show.")] = Path("outputs/mentions.jsonl"),
+    gold: Annotated[
+        Path | None, typer.Option("--gold", help="Gold JSONL file or folder: marks missed and spurious spans.")
+    ] = Path("corpus/gold"),
+    evaluation: Annotated[
+        Path | None, typer.Option("--evaluation", help="evaluation.json of these predictions (scores, errors).")
+    ] = Path("outputs/evaluation.json"),
+    bare: Annotated[
+        Path | None, typer.Option("--bare", help="evaluation.json of the bare model, drawn beside.")
+    ] = Path("outputs/evaluation-no-rules.json"),
+    out: Annotated[Path, typer.Option("--out", help="Folder of the static site.")] = Path("outputs/report"),
+) -> None:
+    """Write a static HTML report: the corpus, every article with its spans drawn, and the evaluation.
+
+    It opens from disk with no server and no network. Gold and evaluation files that do not
+    exist are left out (the pages say so).
+    """
+    from .report import write_report
+
+    def optional_json(path: Path | None) -> dict[str, Any] | None:
+        return json.loads(path.read_text(encoding="utf-8")) if path is not None and path.exists() else None
+
+    try:
+        records = list(read_gold(pred).values())
+        gold_records = read_gold(gold) if gold is not None and gold.exists() else None
+    except PolicyExtractError as error:
+        _fail(str(error))
+    pages = write_report(
+        records, out, gold=gold_records, evaluation=optional_json(evaluation), bare=optional_json(bare)
+    )
+    typer.echo(f"{len(pages)} pages -> {out}/index.html")
+
+
 @app.command("check-patterns")
 def check_patterns(patterns: PatternsOption = Path("patterns")) -> None:
     """Validate every pattern file and run each entry's match / no_match examples."""

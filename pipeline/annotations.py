@@ -15,11 +15,11 @@ from typing import Any
 
 import yaml
 
+from .corpus import nesting_problem
 from .errors import GoldError, Messages
 from .types import SCORED_LABELS, Article
 
 ANNOTATION_KEYS = ("text", "label", "norm", "canonical", "occurrences")
-NESTABLE = {("ORG", "EVENT"), ("ORG", "INITIATIVE")}
 
 
 def whole_word_offsets(text: str, needle: str) -> list[int]:
@@ -41,7 +41,9 @@ def build_gold_record(article: Article, annotation_path: Path) -> dict[str, Any]
     for node, entry in zip(entry_nodes, data["spans"], strict=True):
         spans.extend(_entry_spans(article, annotation_path, node.start_mark.line + 1, entry))
     spans = _drop_same_label_contained(spans)
-    _check_nesting(annotation_path, spans)
+    problem = nesting_problem(spans)
+    if problem:
+        raise GoldError(Messages.G001.format(path=annotation_path, line=problem[0]["line"], problem=problem[1]))
     spans.sort(key=lambda span: (span["start"], -span["end"], span["label"]))
     return {"text": article.text, "meta": article.meta, "spans": [_without_line(span) for span in spans]}
 
@@ -99,26 +101,3 @@ def _drop_same_label_contained(spans: list[dict[str, Any]]) -> list[dict[str, An
         )
 
     return [span for span in spans if not any(inside(span, other) for other in spans)]
-
-
-def _check_nesting(path: Path, spans: list[dict[str, Any]]) -> None:
-    """Overlap is allowed only for an ORG fully inside an EVENT or INITIATIVE (ANNOTATION.md, Nesting)."""
-    for index, first in enumerate(spans):
-        for second in spans[index + 1 :]:
-            if first["start"] >= second["end"] or second["start"] >= first["end"]:
-                continue
-            if not (_nests_in(first, second) or _nests_in(second, first)):
-                problem = (
-                    f"{first['label']} {first['text']!r} (line {first['line']}) and {second['label']} "
-                    f"{second['text']!r} overlap; only an ORG strictly inside an EVENT or INITIATIVE may"
-                )
-                raise GoldError(Messages.G001.format(path=path, line=second["line"], problem=problem))
-
-
-def _nests_in(inner: dict[str, Any], outer: dict[str, Any]) -> bool:
-    return (
-        (inner["label"], outer["label"]) in NESTABLE
-        and outer["start"] <= inner["start"]
-        and inner["end"] <= outer["end"]
-        and outer["end"] - outer["start"] > inner["end"] - inner["start"]
-    )

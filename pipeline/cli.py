@@ -21,7 +21,7 @@ from tqdm import tqdm
 from .annotations import build_gold_record
 from .batch import Progress, RunOptions, run_batch
 from .cache import ExtractionCache
-from .corpus import STDIN, iter_articles, iter_input_files, read_articles, read_gold
+from .corpus import STDIN, find_duplicate_ids, iter_articles, iter_input_files, read_articles, read_gold
 from .errors import PolicyExtractError
 from .export import write_atomically
 from .patterns import RuleSet, load_rules, pattern_file_digests, rules_digest
@@ -42,6 +42,10 @@ ModelOption = Annotated[str, typer.Option("--model", help="Installed spaCy model
 def _fail(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=2)
+
+
+# spaCy's default nlp.max_length: longer texts would need more memory than the parser budgets for.
+MAX_ARTICLE_CHARACTERS = 1_000_000
 
 
 class Engine(StrEnum):
@@ -68,6 +72,9 @@ def run(
         int | None, typer.Option("--workers", min=1, help="Processes to extract with. Default: the machine's cores.")
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Articles per nlp.pipe batch.", min=1)] = 64,
+    chunk_size: Annotated[
+        int, typer.Option(help="Articles read, extracted and written together; memory grows with it.", min=1)
+    ] = 256,
     cache: Annotated[
         Path | None,
         typer.Option("--cache", help="Folder of the incremental cache. Default: OUT/.cache.", show_default=False),
@@ -81,6 +88,10 @@ def run(
         typer.Option(
             "--scheduler", help="Dask scheduler address (tcp://host:8786). Without it, a LocalCluster is started."
         ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", help="Decode files that are not UTF-8 with this codec (e.g. cp1252, latin-1)."),
     ] = None,
 ) -> None:
     """Extract spans from articles and write the datasets to OUT.
@@ -96,12 +107,17 @@ def run(
     options = RunOptions(
         workers=workers or os.cpu_count() or 1,
         batch_size=batch_size,
+        chunk_size=chunk_size,
         cache_dir=cache,
         force=force,
         engine=engine.value,
         scheduler=scheduler,
     )
-    items = _reporting_skips(iter_articles(paths))
+    items = _reporting_skips(iter_articles(paths, encoding=encoding, max_length=MAX_ARTICLE_CHARACTERS))
+    if STDIN not in {str(path) for path in paths}:
+        duplicates = find_duplicate_ids(paths, encoding=encoding)
+        if duplicates:
+            _fail("duplicate article ids, nothing was processed:\n  " + "\n  ".join(duplicates))
     try:
         rules = _validated_rules(patterns, cache or out / ".cache")
         with ProgressReport(total=_count_inputs(paths)) as report:
@@ -135,7 +151,13 @@ def _validated_rules(patterns: Path, cache_dir: Path) -> RuleSet:
 
     digest = rules_digest({**pattern_file_digests(patterns), "spacy": metadata.version("spacy")})
     marker = ExtractionCache(cache_dir, "").validated(digest)
-    rules = load_rules(patterns, check_tokens=not marker.exists())
+    if marker.exists():
+        return load_rules(patterns, check_tokens=False)
+    rules = load_rules(patterns)
+    from .patterns import greedy_pattern_warnings
+
+    for warning in greedy_pattern_warnings(rules):
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
     write_atomically(marker, lambda stream: stream.write(""))
     return rules
 
@@ -207,7 +229,7 @@ def evaluate_command(
     try:
         gold_records = read_gold(gold)
         if pred is not None and not no_rules:
-            predictions = list(read_gold(pred).values())
+            predictions = list(read_gold(pred, check_nesting=False).values())
         else:
             nlp = build_nlp(PipelineSettings(model=model, patterns_dir=patterns, use_rules=not no_rules))
             articles = [
@@ -294,7 +316,7 @@ def report_command(
         return json.loads(path.read_text(encoding="utf-8")) if path is not None and path.exists() else None
 
     try:
-        records = list(read_gold(pred).values())
+        records = list(read_gold(pred, check_nesting=False).values())
         gold_records = read_gold(gold) if gold is not None and gold.exists() else None
     except PolicyExtractError as error:
         _fail(str(error))
@@ -310,7 +332,7 @@ def check_patterns(patterns: PatternsOption = Path("patterns")) -> None:
     import spacy
 
     from .nlp import customize_tokenizer
-    from .patterns import example_failures
+    from .patterns import example_failures, greedy_pattern_warnings
 
     try:
         rules = load_rules(patterns)
@@ -321,6 +343,8 @@ def check_patterns(patterns: PatternsOption = Path("patterns")) -> None:
     failures = [failure for entry in rules.entries for failure in example_failures(entry, nlp)]
     for failure in failures:
         typer.secho(failure, fg=typer.colors.RED, err=True)
+    for warning in greedy_pattern_warnings(rules):
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
     typer.echo(f"{len(rules.entries)} patterns in {len(rules.file_digests)} files, {len(failures)} failing examples")
     if failures:
         raise typer.Exit(code=1)

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, TextIO
 
 import yaml
 
@@ -39,6 +39,8 @@ def iter_input_files(paths: Iterable[Path]) -> Iterator[Path | Skipped]:
     for path in paths:
         if str(path) == STDIN:
             yield path
+        elif path.is_symlink() and not path.exists():
+            yield Skipped(str(path), Messages.A013.format(path=path))
         elif path.is_dir():
             yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in ARTICLE_SUFFIXES)
         elif path.is_file():
@@ -51,18 +53,49 @@ def iter_input_files(paths: Iterable[Path]) -> Iterator[Path | Skipped]:
             yield Skipped(str(path), Messages.A001.format(path=path))
 
 
-def iter_articles(paths: Iterable[Path], stdin: TextIO | None = None) -> Iterator[Article | Skipped]:
+def iter_articles(
+    paths: Iterable[Path],
+    stdin: TextIO | None = None,
+    *,
+    encoding: str | None = None,
+    max_length: int | None = None,
+) -> Iterator[Article | Skipped]:
     """Read articles one at a time, in input order; a bad input is a `Skipped`, never an exception.
 
     Nothing is held beyond the file being read, so a corpus of any size streams through.
+    `encoding` decodes files that are not UTF-8 (a byte-order mark always wins); an article
+    longer than `max_length` characters is refused rather than handed to spaCy.
     """
     for item in iter_input_files(paths):
         if isinstance(item, Skipped):
             yield item
-        elif str(item) == STDIN:
-            yield from _read_jsonl_articles(Path("<stdin>"), stdin or sys.stdin)
+            continue
+        if str(item) == STDIN:
+            found = _read_jsonl_articles(Path("<stdin>"), stdin or sys.stdin)
         else:
-            yield from _read_file(item)
+            found = _read_file(item, encoding)
+        for article in found:
+            if isinstance(article, Article) and max_length is not None and len(article.text) > max_length:
+                message = Messages.A011.format(path=article.where, length=len(article.text), limit=max_length)
+                yield Skipped(article.where, message)
+            else:
+                yield article
+
+
+def find_duplicate_ids(paths: Iterable[Path], *, encoding: str | None = None) -> list[str]:
+    """Messages for every article id that appears more than once under `paths`, naming both places.
+
+    A pass over the ids alone, so that a run can refuse duplicates before any work.
+    """
+    seen: dict[str, str] = {}
+    problems = []
+    for item in iter_articles(paths, encoding=encoding):
+        if isinstance(item, Article):
+            if item.id in seen:
+                problems.append(Messages.A009.format(id=item.id, first=seen[item.id], second=item.where))
+            else:
+                seen[item.id] = item.where
+    return problems
 
 
 def read_articles(paths: Iterable[Path]) -> tuple[list[Article], list[Skipped]]:
@@ -96,16 +129,15 @@ def _skip(error: ArticleError) -> Skipped:
     return Skipped(error.path, " ".join(str(error).split()))
 
 
-def _read_file(path: Path) -> Iterator[Article | Skipped]:
+def _read_file(path: Path, encoding: str | None = None) -> Iterator[Article | Skipped]:
     try:
         if path.suffix not in ARTICLE_SUFFIXES:
             raise ArticleError(str(path), Messages.A008.format(path=path, suffix=path.suffix))
         if path.suffix == ".jsonl":
-            with path.open("rb") as stream:
-                yield from _read_jsonl_articles(path, _decoded_lines(path, stream))
+            yield from _read_jsonl_articles(path, _decoded_lines(path, _read_bytes(path), encoding))
             return
-        raw = path.read_bytes()
-        text = _decode(path, raw)
+        raw = _read_bytes(path)
+        text = _decode(path, raw, encoding)
         meta, body = split_front_matter(text, path)
         date_line = _key_line(text, "date")
         article = _make_article(body, meta, path, default_id=path.stem, date_line=date_line)
@@ -114,15 +146,16 @@ def _read_file(path: Path) -> Iterator[Article | Skipped]:
         yield _skip(error)
 
 
-def _decoded_lines(path: Path, stream: BinaryIO) -> Iterator[str]:
-    """The lines of a JSONL file, decoded one by one (a bad byte names its offset in the file)."""
-    offset = 0
-    for number, raw in enumerate(stream, start=1):
-        try:
-            yield (raw.decode("utf-8-sig") if number == 1 else raw.decode("utf-8")).rstrip("\r\n")
-        except UnicodeDecodeError as error:
-            raise ArticleError(str(path), Messages.A003.format(path=path, offset=offset + error.start)) from error
-        offset += len(raw)
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise ArticleError(str(path), Messages.A012.format(path=path, problem=error.strerror or error)) from error
+
+
+def _decoded_lines(path: Path, raw: bytes, encoding: str | None) -> Iterator[str]:
+    """The lines of a JSONL file, decoded (a bad byte names its offset in the file)."""
+    yield from _decode(path, raw, encoding).splitlines()
 
 
 def _key_line(text: str, key: str) -> int:
@@ -133,12 +166,30 @@ def _key_line(text: str, key: str) -> int:
     return 1
 
 
-def _decode(path: Path, raw: bytes) -> str:
+def _decode(path: Path, raw: bytes, encoding: str | None = None) -> str:
+    """Text from bytes: a byte-order mark decides (UTF-8 or UTF-16, mark removed), else `encoding`, else UTF-8.
+
+    Bytes with a NUL that are not UTF-16 are not text (an image, a PDF, a zip).
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _decode_as(path, raw, "utf-16")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return _decode_as(path, raw, "utf-8-sig")
+    if b"\x00" in raw:
+        raise ArticleError(str(path), Messages.A014.format(path=path, offset=raw.index(b"\x00")))
+    return _decode_as(path, raw, encoding or "utf-8")
+
+
+def _decode_as(path: Path, raw: bytes, encoding: str) -> str:
     try:
-        # utf-8-sig drops a byte-order mark, so offsets refer to the text a reader sees.
-        return raw.decode("utf-8-sig")
+        return raw.decode(encoding)
     except UnicodeDecodeError as error:
-        raise ArticleError(str(path), Messages.A003.format(path=path, offset=error.start)) from error
+        if encoding == "utf-8":
+            raise ArticleError(str(path), Messages.A003.format(path=path, offset=error.start)) from error
+        message = Messages.A015.format(path=path, encoding=encoding, offset=error.start)
+        raise ArticleError(str(path), message) from error
+    except LookupError as error:
+        raise ArticleError(str(path), Messages.A016.format(path=path, encoding=encoding)) from error
 
 
 def split_front_matter(text: str, path: Path | str = "<text>") -> tuple[dict[str, Any], str]:
@@ -226,8 +277,10 @@ def _read_jsonl_articles(path: Path, lines: Iterable[str]) -> Iterator[Article |
         yield _skip(ArticleError(str(path), Messages.A002.format(path=path)))
 
 
-def read_gold(path: Path) -> dict[str, dict[str, Any]]:
+def read_gold(path: Path, *, check_nesting: bool = True) -> dict[str, dict[str, Any]]:
     """Read gold (or prediction) JSONL from a file or a folder of `*.jsonl`, keyed by `meta.id`.
+
+    `check_nesting` refuses overlaps the guideline forbids (on for gold; predictions may have them).
 
     Raises:
         GoldError: on a broken line, a span outside the text, a span whose `text` differs
@@ -241,7 +294,7 @@ def read_gold(path: Path) -> dict[str, dict[str, Any]]:
         for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
                 continue
-            record = _parse_gold_line(file, number, line)
+            record = _parse_gold_line(file, number, line, check_nesting)
             doc_id = record["meta"]["id"]
             if doc_id in records:
                 raise GoldError(Messages.G001.format(path=file, line=number, problem=f"id {doc_id!r} seen before"))
@@ -249,7 +302,7 @@ def read_gold(path: Path) -> dict[str, dict[str, Any]]:
     return records
 
 
-def _parse_gold_line(file: Path, number: int, line: str) -> dict[str, Any]:
+def _parse_gold_line(file: Path, number: int, line: str, check_nesting: bool) -> dict[str, Any]:
     def fail(problem: str) -> GoldError:
         return GoldError(Messages.G001.format(path=file, line=number, problem=problem))
 
@@ -279,4 +332,37 @@ def _parse_gold_line(file: Path, number: int, line: str) -> dict[str, Any]:
                 )
             )
     record["spans"] = [span for span in record.get("spans") or [] if span.get("label") in SCORED_LABELS]
+    if check_nesting:
+        problem = nesting_problem(record["spans"])
+        if problem:
+            raise fail(problem[1])
     return record
+
+
+NESTABLE = {("ORG", "EVENT"), ("ORG", "INITIATIVE")}
+
+
+def nesting_problem(spans: list[dict[str, Any]]) -> tuple[dict[str, Any], str] | None:
+    """The first overlap the guideline forbids (only an ORG strictly inside an EVENT or INITIATIVE may), or None."""
+    ordered = sorted(spans, key=lambda span: (span["start"], -span["end"]))
+    for index, first in enumerate(ordered):
+        for second in ordered[index + 1 :]:
+            if second["start"] >= first["end"]:
+                break
+            if not (_nests_in(first, second) or _nests_in(second, first)):
+                where = f" (line {first['line']})" if "line" in first else ""
+                problem = (
+                    f"{first['label']} {first['text']!r}{where} and {second['label']} {second['text']!r} overlap; "
+                    "only an ORG strictly inside an EVENT or INITIATIVE may"
+                )
+                return second, problem
+    return None
+
+
+def _nests_in(inner: dict[str, Any], outer: dict[str, Any]) -> bool:
+    return (
+        (inner["label"], outer["label"]) in NESTABLE
+        and outer["start"] <= inner["start"]
+        and inner["end"] <= outer["end"]
+        and outer["end"] - outer["start"] > inner["end"] - inner["start"]
+    )

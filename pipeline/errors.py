@@ -29,6 +29,7 @@ class Messages:
         "excludes for speed; describe the shape with LOWER, ORTH, SHAPE, IS_TITLE, IS_UPPER or punctuation"
     )
     P013 = "{path}: no normalization vocabulary (a file with the top-level key `normalization`)"
+    P015 = "{path}:{line} {entry}: matches {share:.0%} of the tokens of all pattern examples; is it too broad?"
     P014 = "{path}: unknown normalization section {key!r}; allowed sections: {allowed}"
     A001 = "{path}: no such file or folder"
     A002 = "{path}: empty article (no text after the front matter)"
@@ -40,6 +41,15 @@ class Messages:
     A008 = "{path}: unsupported file type {suffix!r}; use .txt, .md or .jsonl"
     A009 = "article id {id!r} appears twice: {first} and {second}"
     A010 = "{pattern}: no .txt, .md or .jsonl file matches this pattern"
+    A011 = (
+        "{path}: article is {length:,} characters, longer than the limit of {limit:,} (spaCy's nlp.max_length); "
+        "split it into parts"
+    )
+    A012 = "{path}: cannot read: {problem}"
+    A013 = "{path}: a broken or looping symbolic link"
+    A014 = "{path}: not text (a NUL byte at byte {offset}); give a .txt, .md or .jsonl file of UTF-8 text"
+    A015 = "{path}: not {encoding} at byte {offset}"
+    A016 = "{path}: unknown encoding {encoding!r}"
     E001 = "the Dask engine needs the dask extra: pip install 'policy-extract[dask]' (or .[dask] in a clone)"
     E002 = "{path}: another run is writing to this folder (lock held by pid {pid}); wait for it or use another --out"
     G001 = "{path}, line {line}: {problem}"

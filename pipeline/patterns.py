@@ -271,3 +271,28 @@ def example_failures(entry: PatternEntry, nlp: Language) -> list[str]:
             found = [span.text for span in doc.spans["check"]]
             failures.append(f"{entry.path}:{entry.line} {entry.id}: expected no match in {text!r}, found {found}")
     return failures
+
+
+# A pattern matching more than this share of the tokens of every example text is too broad.
+GREEDY_SHARE = 0.5
+
+
+def greedy_pattern_warnings(rules: RuleSet) -> list[str]:
+    """Warnings for entries that match most tokens of a neutral text: all examples of all entries."""
+    import spacy
+    from spacy.pipeline import SpanRuler
+
+    nlp = spacy.blank("en")
+    texts = [marked_example(e)[0] for entry in rules.entries for e in entry.match_examples]
+    texts += [text for entry in rules.entries for text in entry.no_match_examples]
+    doc = nlp.make_doc(" ".join(texts))
+    warnings = []
+    for entry in rules.entries:
+        ruler = SpanRuler(nlp, name="greedy", spans_key="greedy", spans_filter=None)
+        ruler.add_patterns([entry.as_spacy_pattern()])
+        matched = ruler(doc.copy())
+        covered = {i for span in matched.spans["greedy"] for i in range(span.start, span.end)}
+        share = len(covered) / max(len(doc), 1)
+        if share > GREEDY_SHARE:
+            warnings.append(Messages.P015.format(path=entry.path, line=entry.line, entry=entry.id, share=share))
+    return warnings

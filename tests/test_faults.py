@@ -1,0 +1,120 @@
+"""Faults: a killed run, two runs at once, and arbitrary text never corrupt a dataset."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS_DIR, PATTERNS_DIR, ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.batch import LOCK_NAME, RunOptions, _exclusive, run_batch
+from pipeline.corpus import iter_articles, read_articles, read_gold
+from pipeline.errors import PolicyExtractError
+from pipeline.extract import extract
+from pipeline.types import Article, PipelineSettings
+
+DATASETS = ("mentions.jsonl", "mentions.csv", "aliases.csv")
+SETTINGS = PipelineSettings(patterns_dir=PATTERNS_DIR)
+
+
+def _big_corpus(folder: Path, copies: int) -> Path:
+    """Enough articles for a run to take a few seconds: copies of the corpus under new ids."""
+    articles, _ = read_articles([CORPUS_DIR / "articles"])
+    folder.mkdir(parents=True)
+    for copy in range(copies):
+        for article in articles:
+            date = f"date: {article.meta['date']}\n" if article.meta.get("date") else ""
+            (folder / f"{copy:03d}-{article.id}.md").write_text(
+                f"---\nid: {copy:03d}-{article.id}\n{date}---\n{article.text}", encoding="utf-8"
+            )
+    return folder
+
+
+def _cli(corpus: Path, out: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "pipeline", "run", str(corpus), "--out", str(out), "--workers", "1"]
+    command += ["--chunk-size", "8"]
+    command += ["--patterns", str(PATTERNS_DIR)]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def test_killed_run_leaves_no_partial_output_and_rerun_matches(tmp_path: Path) -> None:
+    corpus = _big_corpus(tmp_path / "corpus", copies=12)
+    reference = _cli(corpus, tmp_path / "reference")
+    assert reference.wait() == 0, reference.stderr.read().decode()
+
+    out = tmp_path / "out"
+    victim = _cli(corpus, out)
+    deadline = time.monotonic() + 60
+    while not any((out / ".cache").glob("*/*.entry")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert not any((out / name).exists() for name in DATASETS), "a killed first run left a dataset"
+
+    rerun = _cli(corpus, out)
+    assert rerun.wait() == 0, rerun.stderr.read().decode()
+    for name in DATASETS:
+        assert (out / name).read_bytes() == (tmp_path / "reference" / name).read_bytes(), name
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_second_run_on_the_same_folder_is_refused(tmp_path: Path, rules) -> None:
+    with _exclusive(tmp_path), pytest.raises(PolicyExtractError, match=f"lock held by pid {os.getpid()}"):
+        run_batch(iter_articles([CORPUS_DIR / "articles"]), SETTINGS, rules, tmp_path, RunOptions())
+    assert (tmp_path / LOCK_NAME).exists()
+    assert not (tmp_path / "mentions.jsonl").exists()
+
+
+def test_second_cli_run_waits_for_nothing_and_says_why(tmp_path: Path) -> None:
+    corpus = _big_corpus(tmp_path / "corpus", copies=12)
+    out = tmp_path / "out"
+    first = _cli(corpus, out)
+    deadline = time.monotonic() + 60
+    while not (out / LOCK_NAME).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = _cli(corpus, out)
+    assert second.wait() == 2
+    assert b"another run is writing to this folder" in second.stderr.read()
+    assert first.wait() == 0
+
+
+PIECES = st.one_of(
+    st.characters(codec="utf-8"),
+    st.sampled_from(
+        ["\u200b", "\u200d", "\u202e", "\u0301", "\U0001f1ef\U0001f1f5", "שלום", "٢٠٢١", "$", "¥", "x" * 500]
+    ),
+)
+UNICODE = st.lists(PIECES, max_size=200).map(
+    lambda pieces: "".join(pieces) + " The Asian Development Bank lent $2 billion in May 2021 to the DOE."
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=UNICODE)
+def test_arbitrary_unicode_never_raises_and_spans_fit(nlp, text: str) -> None:
+    (item,) = extract(nlp, [Article("x", text, {"id": "x"}, "<test>")])
+    for span in item.record["spans"]:
+        assert 0 <= span["start"] < span["end"] <= len(text)
+        assert text[span["start"] : span["end"]] == span["text"]
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(UNICODE, min_size=2, max_size=4))
+def test_arbitrary_unicode_same_with_one_or_two_workers(tmp_path: Path, rules, texts: list[str]) -> None:
+    articles = [Article(f"a{i}", text, {"id": f"a{i}"}, f"<test:{i}>") for i, text in enumerate(texts)]
+    outputs = []
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}-{abs(hash(tuple(texts)))}"
+        shutil.rmtree(out, ignore_errors=True)
+        run_batch(iter(articles), SETTINGS, rules, out, RunOptions(workers=workers, force=True, chunk_size=2))
+        outputs.append({name: (out / name).read_bytes() for name in DATASETS})
+    assert outputs[0] == outputs[1]
+    assert len(read_gold(tmp_path / f"w1-{abs(hash(tuple(texts)))}" / "mentions.jsonl")) == len(texts)

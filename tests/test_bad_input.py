@@ -207,3 +207,59 @@ def test_broken_gold_line_is_refused_with_its_line(tmp_path: Path) -> None:
 
 def test_corpus_gold_passes_every_check() -> None:
     assert len(read_gold(CORPUS_DIR / "gold")) == 7
+
+
+# --- the run as a whole ------------------------------------------------------------------------
+
+
+def test_run_lists_every_skipped_input_in_summary_and_manifest(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.md").write_text("---\nid: good\n---\n" + GOOD, encoding="utf-8")
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "image.txt").write_bytes(_png())
+    (corpus / "latin1.txt").write_bytes("Caf\u00e9".encode("latin-1"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["run", str(corpus), "--out", str(out), "--workers", "1", "--patterns", str(PATTERNS_DIR)]
+    )
+    assert result.exit_code == 1
+    assert "1 articles" in result.stdout and "3 skipped" in result.stdout
+    skipped = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["skipped"]
+    reasons = {Path(item["path"]).name: item["reason"] for item in skipped}
+    assert set(reasons) == {"empty.txt", "image.txt", "latin1.txt"}
+    assert "empty article" in reasons["empty.txt"] and "not text" in reasons["image.txt"]
+    assert "not UTF-8 at byte 3" in reasons["latin1.txt"]
+
+
+def test_run_refuses_duplicate_ids_before_any_work(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("one.md", "two.md"):
+        (corpus / name).write_text("---\nid: same\n---\n" + GOOD, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(corpus), "--out", str(out), "--patterns", str(PATTERNS_DIR)])
+    assert result.exit_code == 2
+    assert "one.md" in result.stderr and "two.md" in result.stderr
+    assert not out.exists()
+
+
+def test_evaluate_exits_non_zero_on_bad_gold(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    gold = _gold_line(tmp_path, [{"start": 0, "end": 3, "label": "ORG", "text": "DOJ"}])
+    result = CliRunner().invoke(
+        app, ["evaluate", "--gold", str(gold), "--pred", str(gold), "--out", str(tmp_path / "e.json")]
+    )
+    assert result.exit_code == 2
+    assert "gold.jsonl, line 1" in result.stderr

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from .components.attributes import register_attributes
 from .components.policy_spans import DEFAULT_LABEL_MAP, MODEL_SOURCE
@@ -17,22 +17,16 @@ from .types import SCORED_LABELS, Article
 LEADING_DETERMINERS = ("the", "The")
 
 
-def span_record(doc: Doc, start: int, end: int, label: str, source: str) -> dict[str, Any]:
+def span_record(span: Span, label: str, source: str) -> dict[str, Any]:
     """One span in the gold schema; character offsets into `doc.text`."""
-    return {
-        "start": doc[start].idx,
-        "end": doc[end - 1].idx + len(doc[end - 1]),
-        "label": label,
-        "text": doc[start:end].text,
-        "source": source,
-    }
+    return {"start": span.start_char, "end": span.end_char, "label": label, "text": span.text, "source": source}
 
 
 def doc_to_record(doc: Doc, meta: dict[str, Any]) -> dict[str, Any]:
     """The scored spans of `doc.spans["policy"]`, then the model's other entities marked `scored: false`."""
     spans = []
     for span in doc.spans.get(SPANS_KEY, []):
-        record = span_record(doc, span.start, span.end, span.label_, span.id_ or MODEL_SOURCE)
+        record = span_record(span, span.label_, span.id_ or MODEL_SOURCE)
         if span._.norm is not None:
             record["norm"] = span._.norm
             record.update(span._.norm_details or {})
@@ -41,7 +35,7 @@ def doc_to_record(doc: Doc, meta: dict[str, Any]) -> dict[str, Any]:
         spans.append(record)
     for ent in doc.ents:
         if ent.label_ not in SCORED_LABELS:
-            spans.append({**span_record(doc, ent.start, ent.end, ent.label_, MODEL_SOURCE), "scored": False})
+            spans.append({**span_record(ent, ent.label_, MODEL_SOURCE), "scored": False})
     return {"text": doc.text, "meta": meta, "spans": sort_spans(spans)}
 
 
@@ -52,7 +46,7 @@ def bare_model_record(doc: Doc, meta: dict[str, Any]) -> dict[str, Any]:
         if ent.label_ not in DEFAULT_LABEL_MAP:
             continue
         start = ent.start + 1 if ent[0].text in LEADING_DETERMINERS and len(ent) > 1 else ent.start
-        spans.append(span_record(doc, start, ent.end, DEFAULT_LABEL_MAP[ent.label_], MODEL_SOURCE))
+        spans.append(span_record(doc[start : ent.end], DEFAULT_LABEL_MAP[ent.label_], MODEL_SOURCE))
     return {"text": doc.text, "meta": meta, "spans": sort_spans(spans)}
 
 

@@ -119,6 +119,9 @@ class AcronymResolver:
         words = Words.of(doc)
         spans = [(s.start, s.end, s.label_, s.id_ or ACRONYM_SOURCE) for s in doc.spans.get(self.spans_key, [])]
         definitions, concepts = self.find_definitions(words, spans)
+        if not definitions and not concepts:
+            doc._.acronyms = []
+            return doc
         proposals = [Proposal(*span) for span in spans if words.span_text(span[0], span[1]) not in concepts]
         canonical: dict[tuple[int, int, str], str] = {}
         positions: dict[str, list[int]] = {}

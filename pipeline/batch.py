@@ -200,14 +200,14 @@ def _engine(settings: PipelineSettings, rules: RuleSet, options: RunOptions) -> 
 
 def _unique(items: Iterable[Article | Skipped], progress: Progress) -> Iterator[Article]:
     """Articles with an id not seen before; skipped inputs and repeated ids go to `progress.skipped`."""
-    seen: dict[str, Article] = {}
+    seen: dict[str, str] = {}  # id -> where it was first read (never the text)
     for item in items:
         if isinstance(item, Skipped):
             progress.skipped.append(item)
         elif item.id in seen:
             progress.skipped.append(duplicate_id(seen[item.id], item))
         else:
-            seen[item.id] = Article(item.id, "", {}, item.path, item.line)  # keep where, not the text
+            seen[item.id] = item.where
             yield item
 
 

@@ -19,6 +19,11 @@ from .records import Rendered
 from .types import Article
 
 
+def validation_marker(cache_dir: Path, digest: str) -> Path:
+    """The file whose presence says: pattern files with this digest passed validation under this spaCy."""
+    return cache_dir / "validated" / digest
+
+
 def run_fingerprint(parts: dict[str, str]) -> str:
     """A digest of what, besides the article, decides an extraction."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
@@ -58,7 +63,3 @@ class ExtractionCache:
         header = json.dumps({"sizes": sizes, "counts": rendered.counts}, sort_keys=True)
         text = f"{header}\n{rendered.jsonl}{rendered.csv}{rendered.aliases}"
         write_atomically(self._path(article), lambda stream: stream.write(text))
-
-    def validated(self, digest: str) -> Path:
-        """The marker that pattern files with this digest passed validation under this spaCy."""
-        return self.directory / "validated" / digest

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from .annotations import build_gold_record
 from .batch import Progress, RunOptions, run_batch
-from .cache import ExtractionCache
+from .cache import validation_marker
 from .corpus import STDIN, find_duplicate_ids, iter_articles, iter_input_files, read_articles, read_gold
 from .errors import PolicyExtractError
 from .export import write_atomically
@@ -150,7 +150,7 @@ def _validated_rules(patterns: Path, cache_dir: Path) -> RuleSet:
     from importlib import metadata
 
     digest = rules_digest({**pattern_file_digests(patterns), "spacy": metadata.version("spacy")})
-    marker = ExtractionCache(cache_dir, "").validated(digest)
+    marker = validation_marker(cache_dir, digest)
     if marker.exists():
         return load_rules(patterns, check_tokens=False)
     rules = load_rules(patterns)

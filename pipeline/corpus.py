@@ -21,7 +21,7 @@ from typing import Any, TextIO
 import yaml
 
 from .errors import ArticleError, GoldError, Messages
-from .types import SCORED_LABELS, Article, Skipped
+from .types import NESTABLE, SCORED_LABELS, Article, Skipped
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl")
 FRONT_MATTER_FENCE = "---"
@@ -92,7 +92,7 @@ def find_duplicate_ids(paths: Iterable[Path], *, encoding: str | None = None) ->
     for item in iter_articles(paths, encoding=encoding):
         if isinstance(item, Article):
             if item.id in seen:
-                problems.append(Messages.A009.format(id=item.id, first=seen[item.id], second=item.where))
+                problems.append(duplicate_id(seen[item.id], item).reason)
             else:
                 seen[item.id] = item.where
     return problems
@@ -113,16 +113,16 @@ def read_articles(paths: Iterable[Path]) -> tuple[list[Article], list[Skipped]]:
     for article in articles:
         if article.id in by_id:
             duplicates.add(article.id)
-            skipped.append(duplicate_id(by_id[article.id], article))
+            skipped.append(duplicate_id(by_id[article.id].where, article))
         else:
             by_id[article.id] = article
     kept = [article for article in articles if article.id not in duplicates]
     return kept, skipped
 
 
-def duplicate_id(first: Article, second: Article) -> Skipped:
+def duplicate_id(first_where: str, second: Article) -> Skipped:
     """The refusal of an id seen twice, naming both places."""
-    return Skipped(second.where, Messages.A009.format(id=second.id, first=first.where, second=second.where))
+    return Skipped(second.where, Messages.A009.format(id=second.id, first=first_where, second=second.where))
 
 
 def _skip(error: ArticleError) -> Skipped:
@@ -337,9 +337,6 @@ def _parse_gold_line(file: Path, number: int, line: str, check_nesting: bool) ->
         if problem:
             raise fail(problem[1])
     return record
-
-
-NESTABLE = {("ORG", "EVENT"), ("ORG", "INITIATIVE")}
 
 
 def nesting_problem(spans: list[dict[str, Any]]) -> tuple[dict[str, Any], str] | None:

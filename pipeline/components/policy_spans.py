@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from ..types import SCORED_LABELS
+from ..types import NESTABLE, SCORED_LABELS
 
 MODEL_SOURCE = "model"
 DEFAULT_LABEL_MAP = {"ORG": "ORG", "DATE": "DATE", "MONEY": "MONEY", "EVENT": "EVENT", "LAW": "INITIATIVE"}
-NESTABLE = {("ORG", "EVENT"), ("ORG", "INITIATIVE")}
 NAME_CONNECTORS = {"of", "for", "and", "on", "-", "–", "&"}
 SEPARATORS = {"/", "|", "[", "]"}
 POSSESSIVES = {"’s", "'s"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import accumulate, pairwise
 from typing import Any, NamedTuple
 
 from .types import SCORED_LABELS
@@ -64,8 +65,7 @@ def render(extractions: Sequence[Extraction]) -> list[Rendered]:
     """The text each article contributes to `mentions.jsonl`, `mentions.csv` and `aliases.csv`.
 
     The CSV rows of all articles are written by pandas in one go and then cut back into each
-    article's rows (no field holds a line break: spans never cross one), which costs a
-    fraction of one table per article.
+    article's rows, which costs a fraction of one table per article.
     """
     import pandas as pd  # only where records are rendered: a warm re-run never imports it
 
@@ -88,15 +88,18 @@ def render(extractions: Sequence[Extraction]) -> list[Rendered]:
 
 
 def _csv_lines(frame: Any, sizes: list[int]) -> list[str]:
-    """Cut a table's CSV text into consecutive groups of `sizes` rows."""
-    lines = frame.to_csv(header=False, index=False, lineterminator="\n").splitlines(keepends=True)
-    if len(lines) != sum(sizes):
-        raise ValueError(f"a field holds a line break: {len(lines)} lines for {sum(sizes)} rows")
-    groups, start = [], 0
-    for size in sizes:
-        groups.append("".join(lines[start : start + size]))
-        start += size
-    return groups
+    """Cut a table's CSV text into consecutive groups of `sizes` rows.
+
+    Rows end in a line feed (other separators such as U+2028 stay inside their field); when a
+    field holds a line feed itself, pandas quotes it over two lines, and each group is then
+    written apart.
+    """
+    options = {"header": False, "index": False, "lineterminator": "\n"}
+    lines = frame.to_csv(**options).split("\n")[:-1]
+    bounds = [0, *accumulate(sizes)]
+    if len(lines) == len(frame):
+        return ["".join(line + "\n" for line in lines[a:b]) for a, b in pairwise(bounds)]
+    return [frame.iloc[a:b].to_csv(**options) if b > a else "" for a, b in pairwise(bounds)]
 
 
 def mention_rows(records: Iterable[dict[str, Any]]) -> Any:

@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline.corpus import read_gold
@@ -232,3 +233,20 @@ def test_write_atomically_creates_missing_folder(tmp_path: Path) -> None:
     write_atomically(target, lambda stream: stream.write("{}\n"))
     assert target.read_text(encoding="utf-8") == "{}\n"
     assert [path.name for path in target.parent.iterdir()] == ["scores.json"]
+
+
+@pytest.mark.parametrize("breaker", ["\u2028", "\x85", "\n"], ids=["line-separator", "next-line", "line-feed"])
+def test_write_outputs_csv_rows_stay_with_their_article_whatever_the_line_breaks(tmp_path: Path, breaker: str) -> None:
+    texts = [f"DOE{breaker}met MEXT.", "JICA met."]
+    records = [
+        {
+            "text": text,
+            "meta": {"id": f"doc{i}"},
+            "spans": [{"start": 0, "end": len(text.split(" ")[0]), "label": "ORG", "text": text.split(" ")[0]}],
+        }
+        for i, text in enumerate(texts)
+    ]
+    write_outputs(records, [], tmp_path, {})
+    frame = pd.read_csv(tmp_path / "mentions.csv", dtype=str, keep_default_na=False)
+    assert list(frame["doc_id"]) == ["doc0", "doc1"]
+    assert list(frame["text"]) == [texts[0].split(" ")[0], "JICA"]

@@ -18,6 +18,7 @@ from spacy.util import compile_prefix_regex
 from . import components  # noqa: F401  (registers the factories when the package is not installed)
 from .components import acronyms, dates, money, policy_spans  # noqa: F401
 from .errors import Messages, PatternFileError
+from .lexeme_flags import flagged_patterns
 from .patterns import RuleSet, load_rules
 from .types import PipelineSettings
 
@@ -34,9 +35,9 @@ def customize_tokenizer(nlp: Language, currency_prefixes: Iterable[str]) -> None
 def build_nlp(settings: PipelineSettings, rules: RuleSet | None = None) -> Language:
     """Load the model and, unless `settings.use_rules` is off, add the rule components.
 
-    Order: ner -> span_ruler (patterns/*.yml into doc.spans["policy_rules"]) -> policy_spans
-    (merge and clean into doc.spans["policy"]) -> policy_acronyms (definitions and mentions)
-    -> policy_dates and policy_money (normalized values).
+    Order: ner -> span_ruler (patterns/*.yml into doc.spans["policy_rules"], with word-level
+    predicates as lexeme flags) -> policy_spans (merge and clean into doc.spans["policy"])
+    -> policy_acronyms (definitions and mentions) -> policy_dates and policy_money (normalized values).
 
     Raises:
         PatternFileError: when a file in `settings.patterns_dir` is malformed.
@@ -49,9 +50,11 @@ def build_nlp(settings: PipelineSettings, rules: RuleSet | None = None) -> Langu
     ruler = nlp.add_pipe(
         "span_ruler",
         name=RULES_KEY,
-        config={"spans_key": RULES_KEY, "spans_filter": None, "annotate_ents": False, "validate": True},
+        # load_rules has validated the patterns; spaCy's schema would refuse the flag ids they now hold.
+        config={"spans_key": RULES_KEY, "spans_filter": None, "annotate_ents": False, "validate": False},
     )
-    ruler.add_patterns([entry.as_spacy_pattern() for entry in rules.entries])  # type: ignore[attr-defined]
+    patterns = flagged_patterns(nlp.vocab, [entry.as_spacy_pattern() for entry in rules.entries])
+    ruler.add_patterns(patterns)  # type: ignore[attr-defined]
     nlp.add_pipe("policy_spans", config={"rules_key": RULES_KEY, "spans_key": SPANS_KEY, "lexicon": rules.lexicon})
     nlp.add_pipe("policy_acronyms", config={"spans_key": SPANS_KEY})
     if rules.vocabulary is None:

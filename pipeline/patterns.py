@@ -250,14 +250,17 @@ def _validate_lexicon(path: Path, raw: Any) -> dict[str, list[str]]:
 def example_failures(entry: PatternEntry, nlp: Language) -> list[str]:
     """Run one entry's examples on `nlp` (a tokenizer is enough); describe each that fails.
 
+    The entry runs as `build_nlp` runs it, with word-level predicates as lexeme flags.
     A `match` example passes when the bracketed span is among the entry's longest matches;
     a `no_match` example passes when the entry matches nothing.
     """
     from spacy.pipeline import SpanRuler
     from spacy.util import filter_spans
 
+    from .lexeme_flags import flagged_patterns
+
     ruler = SpanRuler(nlp, name=f"check_{entry.id}", spans_key="check", spans_filter=None)
-    ruler.add_patterns([entry.as_spacy_pattern()])
+    ruler.add_patterns(flagged_patterns(nlp.vocab, [entry.as_spacy_pattern()]))
     failures = []
     for example in entry.match_examples:
         text, expected = marked_example(example)

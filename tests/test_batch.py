@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS_DIR, PATTERNS_DIR
 
+from pipeline import workers
 from pipeline.batch import LOCK_NAME, RunOptions, _exclusive, run_batch
 from pipeline.corpus import iter_articles, read_articles
 from pipeline.errors import PolicyExtractError
 from pipeline.extract import extract
 from pipeline.nlp import build_nlp
 from pipeline.patterns import RuleSet, load_rules
-from pipeline.types import PipelineSettings
+from pipeline.types import Article, PipelineSettings
 
 DATASETS = ("mentions.jsonl", "mentions.csv", "aliases.csv")
 SETTINGS = PipelineSettings(patterns_dir=PATTERNS_DIR)
@@ -117,3 +118,16 @@ def test_exclusions_do_not_change_the_output(nlp) -> None:
     slim_records = [item.record for item in extract(nlp, articles)]
     full_records = [item.record for item in extract(full, articles)]
     assert full_records == slim_records
+
+
+def test_only_a_process_first_partition_leaves_its_words_in_the_vocab(rules: RuleSet, monkeypatch) -> None:
+    # The first partition fills the tokenizer's cache (outside the memory zone); later ones are freed.
+    monkeypatch.setattr(workers, "_TOKENIZER_CACHE_FILLED", set())
+    first = Article(id="first", text="Officials of the Zorvath Trade Council met.", meta={"id": "first"}, path="-")
+    later = Article(id="later", text="Officials of the Quillmere Trade Council met.", meta={"id": "later"}, path="-")
+    rendered = [workers.process_articles([article], SETTINGS, rules, 64) for article in (first, later)]
+
+    vocab = workers.pipeline_for(SETTINGS, rules).vocab
+    assert "Zorvath" in vocab and "Quillmere" not in vocab
+    assert '"Zorvath Trade Council"' in rendered[0][0].jsonl
+    assert '"Quillmere Trade Council"' in rendered[1][0].jsonl

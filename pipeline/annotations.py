@@ -13,8 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from . import yamlio
 from .corpus import nesting_problem
 from .errors import GoldError, Messages
 from .types import SCORED_LABELS, Article
@@ -34,8 +33,8 @@ def whole_word_offsets(text: str, needle: str) -> list[int]:
 
 def build_gold_record(article: Article, annotation_path: Path) -> dict[str, Any]:
     """Turn one annotation source into a gold record for `article` (the JSONL schema of ANNOTATION.md)."""
-    source = yaml.compose(annotation_path.read_text(encoding="utf-8"))
-    data = yaml.safe_load(annotation_path.read_text(encoding="utf-8"))
+    source = yamlio.compose(annotation_path.read_text(encoding="utf-8"))
+    data = yamlio.load(annotation_path.read_text(encoding="utf-8"))
     entry_nodes = next(value for key, value in source.value if key.value == "spans").value
     spans: list[dict[str, Any]] = []
     for node, entry in zip(entry_nodes, data["spans"], strict=True):

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from . import yamlio
 from .errors import ArticleError, GoldError, Messages
 from .types import NESTABLE, SCORED_LABELS, Article, Skipped
 
@@ -211,7 +212,7 @@ def split_front_matter(text: str, path: Path | str = "<text>") -> tuple[dict[str
     else:
         raise ArticleError(str(path), Messages.A004.format(path=path))
     try:
-        meta = yaml.safe_load(header) or {}
+        meta = yamlio.load(header) or {}
     except (yaml.YAMLError, ValueError) as error:
         # PyYAML reads `2021-13-45` as a timestamp and raises ValueError, not YAMLError.
         raise ArticleError(str(path), Messages.A005.format(path=path, problem=error)) from error

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from . import yamlio
 from .errors import Messages, PatternFileError
 from .types import SCORED_LABELS
 from .vocabulary import Vocabulary, vocabulary_from_dict
@@ -153,8 +154,8 @@ def load_rules(patterns_dir: Path, *, check_tokens: bool = True) -> RuleSet:
 def _parse_yaml(path: Path, text: str) -> tuple[Any, list[int]]:
     """Parse YAML and return the document with the 1-based line of each entry under `patterns`."""
     try:
-        document = yaml.safe_load(text)
-        node = yaml.compose(text)
+        document = yamlio.load(text)
+        node = yamlio.compose(text)
     except yaml.YAMLError as error:
         raise PatternFileError(Messages.P001.format(path=path, problem=error)) from error
     lines: list[int] = []

@@ -77,7 +77,7 @@ def _is_word_level(vocab: Vocab, key: Any, value: Any) -> bool:
     if attr_id != attrs.ORTH and attr_id not in vocab.lex_attr_getters:
         return False
     for operator, operand in value.items():
-        if operator.upper() not in WORD_OPERATORS:
+        if not isinstance(operator, str) or operator.upper() not in WORD_OPERATORS:
             return False
         if operator.upper() == "REGEX" and not isinstance(operand, str):
             return False

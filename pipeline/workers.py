@@ -17,13 +17,19 @@ from .patterns import RuleSet
 from .records import Rendered, render
 from .types import Article, PipelineSettings
 
-_PIPELINES: dict[tuple[PipelineSettings, str], Language] = {}
-_TOKENIZER_CACHE_FILLED: set[tuple[PipelineSettings, str]] = set()
+PipelineKey = tuple[PipelineSettings, str]
+
+_PIPELINES: dict[PipelineKey, Language] = {}
+_TOKENIZER_CACHE_FILLED: set[PipelineKey] = set()
+
+
+def _pipeline_key(settings: PipelineSettings, rules: RuleSet) -> PipelineKey:
+    return settings, rules.digest()
 
 
 def pipeline_for(settings: PipelineSettings, rules: RuleSet) -> Language:
     """The pipeline for these settings and rules, built on the first call in this process."""
-    key = (settings, rules.digest())
+    key = _pipeline_key(settings, rules)
     if key not in _PIPELINES:
         _PIPELINES[key] = build_nlp(settings, rules)
     return _PIPELINES[key]
@@ -39,7 +45,7 @@ def process_articles(
     tokenized once outside the zone first (see `_fill_tokenizer_cache`).
     """
     nlp = pipeline_for(settings, rules)
-    key = (settings, rules.digest())
+    key = _pipeline_key(settings, rules)
     if key not in _TOKENIZER_CACHE_FILLED:
         _fill_tokenizer_cache(nlp, articles)
         _TOKENIZER_CACHE_FILLED.add(key)

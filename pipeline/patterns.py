@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,8 @@ LEXICON_LISTS = (
     "regions",
     "currency_prefixes",
 )
+# The repository's patterns/ folder, installed with the package (see pyproject.toml).
+PACKAGED_PATTERNS = "pipeline.default_patterns"
 MARKED_SPAN = re.compile(r"\[([^\[\]]+)\]")
 # build_nlp excludes the tagger, parser and lemmatizer for speed, so these would never match.
 ATTRIBUTES_NOT_SET = ("POS", "TAG", "MORPH", "DEP", "LEMMA", "IS_SENT_START", "SENT_START")
@@ -92,6 +95,11 @@ def rules_digest(file_digests: dict[str, str]) -> str:
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()
 
 
+def packaged_patterns_dir() -> Path:
+    """The folder of the rule set shipped with the tool, used wherever no other folder is given."""
+    return Path(str(resources.files(PACKAGED_PATTERNS))).absolute()
+
+
 def pattern_file_digests(patterns_dir: Path) -> dict[str, str]:
     """The sha256 of every pattern file, read without parsing (to look the rules up in a cache)."""
     return {
@@ -111,13 +119,14 @@ def marked_example(example: str) -> tuple[str, str]:
     return example[: found.start()] + found.group(1) + example[found.end() :], found.group(1)
 
 
-def load_rules(patterns_dir: Path, *, check_tokens: bool = True) -> RuleSet:
-    """Load every `*.yml` file in `patterns_dir`, refusing the whole set on the first bad entry.
+def load_rules(patterns_dir: Path | None = None, *, check_tokens: bool = True) -> RuleSet:
+    """Load every `*.yml` file in `patterns_dir` (default: the packaged rule set), refusing the whole set on the first bad entry.
 
     `check_tokens=False` skips spaCy's validation of the token patterns (and so importing
     spaCy); only for files whose exact bytes were validated before.
     """
-    paths = sorted(Path(patterns_dir).glob("*.yml"))
+    patterns_dir = Path(patterns_dir).absolute() if patterns_dir is not None else packaged_patterns_dir()
+    paths = sorted(patterns_dir.glob("*.yml"))
     if not paths:
         raise PatternFileError(Messages.P011.format(path=patterns_dir))
     entries: list[PatternEntry] = []

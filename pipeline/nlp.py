@@ -1,4 +1,4 @@
-"""`build_nlp`: the one place where the pipe order is written.
+"""`build_nlp`: the one place where the pipe order is written, and `save_pipeline`, which ships it.
 
 The model is loaded with `exclude=` (not `disable=`, which still loads the weights) for every
 component extraction does not read: in en_core_web_sm the `ner` carries its own tok2vec, and
@@ -7,37 +7,41 @@ no pattern uses POS, lemmas or the parse, so only the tokenizer and `ner` remain
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from dataclasses import asdict
+from pathlib import Path
+from typing import Any
 
 import spacy
 from spacy.language import Language
-from spacy.util import compile_prefix_regex
 
-from . import components  # noqa: F401  (registers the factories when the package is not installed)
-from .components import acronyms, dates, money, policy_spans  # noqa: F401
-from .errors import Messages, PatternFileError
-from .lexeme_flags import flagged_patterns
+from . import __version__
+from .components import acronyms, dates, money, policy_spans  # noqa: F401  (registers the factories)
 from .patterns import RuleSet, load_rules
+from .spans import SPANS_KEY
+from .tokenizer import customize_tokenizer
 from .types import PipelineSettings
 
-RULES_KEY = "policy_rules"
-SPANS_KEY = "policy"
+# The components, in pipe order; each starts with the packaged rules and is given `rules` by `initialize`.
+POLICY_PIPES = ("policy_spans", "policy_acronyms", "policy_dates", "policy_money")
+
+__all__ = ["POLICY_PIPES", "SPANS_KEY", "add_policy_pipes", "build_nlp", "customize_tokenizer", "save_pipeline"]
 
 
-def customize_tokenizer(nlp: Language, currency_prefixes: Iterable[str]) -> None:
-    """Split currency prefixes such as `NZ$` or `HK$` off the number, as the model already does for `US$`."""
-    prefixes = [*nlp.Defaults.prefixes, *(re.escape(prefix) for prefix in currency_prefixes)]
-    nlp.tokenizer.prefix_search = compile_prefix_regex(prefixes).search
+def add_policy_pipes(nlp: Language, rules: RuleSet | None = None) -> Language:
+    """Append the four policy components to `nlp`, configured from `rules` (default: the packaged rule set).
+
+    Order: policy_spans (rule matches and the model's entities, merged and cleaned into
+    doc.spans["policy"]) -> policy_acronyms (definitions and mentions) -> policy_dates and
+    policy_money (normalized values).
+    """
+    for name in POLICY_PIPES:
+        pipe = nlp.add_pipe(name)
+        if rules is not None and hasattr(pipe, "initialize"):
+            pipe.initialize(lambda: [], nlp=nlp, rules=rules)
+    return nlp
 
 
 def build_nlp(settings: PipelineSettings, rules: RuleSet | None = None) -> Language:
-    """Load the model and, unless `settings.use_rules` is off, add the rule components.
-
-    Order: ner -> span_ruler (patterns/*.yml into doc.spans["policy_rules"], with word-level
-    predicates as lexeme flags) -> policy_spans (merge and clean into doc.spans["policy"])
-    -> policy_acronyms (definitions and mentions) -> policy_dates and policy_money (normalized values).
+    """Load the model and, unless `settings.use_rules` is off, add the policy components.
 
     Raises:
         PatternFileError: when a file in `settings.patterns_dir` is malformed.
@@ -45,21 +49,30 @@ def build_nlp(settings: PipelineSettings, rules: RuleSet | None = None) -> Langu
     nlp = spacy.load(settings.model, exclude=list(settings.exclude))
     if not settings.use_rules:
         return nlp
-    rules = rules or load_rules(settings.patterns_dir)
-    customize_tokenizer(nlp, rules.lexicon.get("currency_prefixes", []))
-    ruler = nlp.add_pipe(
-        "span_ruler",
-        name=RULES_KEY,
-        # load_rules has validated the patterns; spaCy's schema would refuse the flag ids they now hold.
-        config={"spans_key": RULES_KEY, "spans_filter": None, "annotate_ents": False, "validate": False},
+    return add_policy_pipes(nlp, rules or load_rules(settings.patterns_dir))
+
+
+def save_pipeline(settings: PipelineSettings, rules: RuleSet, out: Path) -> dict[str, Any]:
+    """Write the assembled pipeline to `out` as a spaCy pipeline directory; return its meta.
+
+    `spacy.load(out)` gives it back with the same spans (policy-extract must be installed
+    there: it registers the components). The meta names the tool's version, the model it
+    was built on and the digest of every pattern file.
+    """
+    nlp = build_nlp(settings, rules)
+    nlp.meta.update(
+        {
+            "name": "policy_extract",
+            "version": __version__,
+            "description": f"policy-extract {__version__}: ORG, INITIATIVE, EVENT, DATE and MONEY spans "
+            f'in doc.spans["{SPANS_KEY}"], on {settings.model} {nlp.meta.get("version")}',
+            "policy_extract": {
+                "version": __version__,
+                "model": {"name": settings.model, "version": nlp.meta.get("version")},
+                "rules_digest": rules.digest(),
+                "patterns": rules.file_digests,
+            },
+        }
     )
-    patterns = flagged_patterns(nlp.vocab, [entry.as_spacy_pattern() for entry in rules.entries])
-    ruler.add_patterns(patterns)  # type: ignore[attr-defined]
-    nlp.add_pipe("policy_spans", config={"rules_key": RULES_KEY, "spans_key": SPANS_KEY, "lexicon": rules.lexicon})
-    nlp.add_pipe("policy_acronyms", config={"spans_key": SPANS_KEY})
-    if rules.vocabulary is None:
-        raise PatternFileError(Messages.P013.format(path=settings.patterns_dir))
-    vocabulary = asdict(rules.vocabulary)
-    nlp.add_pipe("policy_dates", config={"spans_key": SPANS_KEY, "vocabulary": vocabulary})
-    nlp.add_pipe("policy_money", config={"spans_key": SPANS_KEY, "vocabulary": vocabulary})
-    return nlp
+    nlp.to_disk(out)
+    return nlp.meta

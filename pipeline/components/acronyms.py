@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
+from ..spans import SPANS_KEY
 from .attributes import register_attributes
-from .policy_spans import Proposal, Words, resolve_overlaps, set_entities
+from .overlaps import Proposal, Words, resolve_overlaps, set_entities
 
 ACRONYM_SOURCE = "acronym"
 # Schwartz & Hearst: a short form has at most ten characters and starts with a letter or digit.
@@ -191,7 +192,7 @@ def _mentions(text: list[str], positions: dict[str, list[int]], definition: Defi
     ]
 
 
-@Language.factory("policy_acronyms", assigns=["doc.spans", "doc.ents"], default_config={"spans_key": "policy"})
+@Language.factory("policy_acronyms", assigns=["doc.spans", "doc.ents"], default_config={"spans_key": SPANS_KEY})
 def make_acronym_resolver(nlp: Language, name: str, spans_key: str) -> AcronymResolver:
     """Create the `policy_acronyms` component, which reads and rewrites `doc.spans[spans_key]`."""
     return AcronymResolver(nlp, name, spans_key=spans_key)

@@ -1,7 +1,8 @@
 """`policy_dates`: give every DATE span its normalized value (`Span._.norm`, `Span._.norm_details`).
 
 The reference for a missing year or a relative expression is `Doc._.article_date` when the
-article has a date, else the nearest earlier year the text states (ANNOTATION.md).
+article has a date, else the nearest earlier year the text states (ANNOTATION.md). The month,
+season and relative words come from the normalization vocabulary (`rule_data`).
 """
 
 from __future__ import annotations
@@ -13,17 +14,18 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..dates import Reference, parse_date
-from ..vocabulary import Vocabulary, vocabulary_from_dict
+from ..spans import SPANS_KEY
 from .attributes import register_attributes
+from .rule_data import VocabularyComponent
 
 
-class DateNormalizer:
+class DateNormalizer(VocabularyComponent):
     """Normalize the DATE spans of `doc.spans[spans_key]`, in text order."""
 
-    def __init__(self, nlp: Language, name: str, *, spans_key: str, vocabulary: Vocabulary) -> None:
+    def __init__(self, nlp: Language, name: str, *, spans_key: str) -> None:
+        super().__init__()
         self.name = name
         self.spans_key = spans_key
-        self.vocabulary = vocabulary
         register_attributes()
 
     def __call__(self, doc: Doc) -> Doc:
@@ -46,8 +48,8 @@ class DateNormalizer:
     "policy_dates",
     assigns=["span._.norm", "span._.norm_details"],
     requires=["doc.spans"],
-    default_config={"spans_key": "policy", "vocabulary": None},
+    default_config={"spans_key": SPANS_KEY},
 )
-def make_date_normalizer(nlp: Language, name: str, spans_key: str, vocabulary: dict | None) -> DateNormalizer:
-    """Create `policy_dates`; `vocabulary` is the `normalization` mapping of `patterns/normalization.yml`."""
-    return DateNormalizer(nlp, name, spans_key=spans_key, vocabulary=vocabulary_from_dict("config", vocabulary))
+def make_date_normalizer(nlp: Language, name: str, spans_key: str) -> DateNormalizer:
+    """Create `policy_dates` with the packaged vocabulary; `initialize(rules=...)` or `from_disk` replaces it."""
+    return DateNormalizer(nlp, name, spans_key=spans_key)

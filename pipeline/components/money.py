@@ -10,22 +10,21 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..money import parse_money
-from ..vocabulary import Vocabulary, vocabulary_from_dict
+from ..spans import SPANS_KEY
 from .attributes import register_attributes
+from .rule_data import VocabularyComponent
 
 # "more than", "up to", "at least": the longest approximator is two words.
 APPROXIMATOR_WORDS = 2
 
 
-class MoneyNormalizer:
-    """Normalize the MONEY spans of `doc.spans[spans_key]`."""
+class MoneyNormalizer(VocabularyComponent):
+    """Normalize the MONEY spans of `doc.spans[spans_key]`; a bare `$` is `default_currency`."""
 
-    def __init__(
-        self, nlp: Language, name: str, *, spans_key: str, vocabulary: Vocabulary, default_currency: str
-    ) -> None:
+    def __init__(self, nlp: Language, name: str, *, spans_key: str, default_currency: str) -> None:
+        super().__init__()
         self.name = name
         self.spans_key = spans_key
-        self.vocabulary = vocabulary
         self.default_currency = default_currency
         register_attributes()
 
@@ -58,16 +57,8 @@ class MoneyNormalizer:
     "policy_money",
     assigns=["span._.norm", "span._.norm_details"],
     requires=["doc.spans"],
-    default_config={"spans_key": "policy", "vocabulary": None, "default_currency": "USD"},
+    default_config={"spans_key": SPANS_KEY, "default_currency": "USD"},
 )
-def make_money_normalizer(
-    nlp: Language, name: str, spans_key: str, vocabulary: dict | None, default_currency: str
-) -> MoneyNormalizer:
-    """Create `policy_money`; `vocabulary` is the `normalization` mapping of `patterns/normalization.yml`."""
-    return MoneyNormalizer(
-        nlp,
-        name,
-        spans_key=spans_key,
-        vocabulary=vocabulary_from_dict("config", vocabulary),
-        default_currency=default_currency,
-    )
+def make_money_normalizer(nlp: Language, name: str, spans_key: str, default_currency: str) -> MoneyNormalizer:
+    """Create `policy_money` with the packaged vocabulary; `initialize(rules=...)` or `from_disk` replaces it."""
+    return MoneyNormalizer(nlp, name, spans_key=spans_key, default_currency=default_currency)

@@ -1,140 +1,64 @@
-"""`policy_spans`: merge the model's entities and the rule matches into one scored span group.
+"""`policy_spans`: match the rule patterns, merge them with the model's entities into one scored span group.
 
-The model's NER and spaCy's `span_ruler` (fed from `patterns/*.yml`) both propose spans.
-This component cleans each proposal to the boundaries of ANNOTATION.md (no leading
-determiner, no possessive ending, DATE and MONEY cut to their calendar and currency words),
-repairs the model's typical errors on policy commentary (a name run through an image-credit
-slash, a possessive or a half-open parenthesis; a fragment ending in "of"; concept acronyms,
-a person's name or a region read as an ORG; durations read as dates), then keeps the longest
-proposal wherever two overlap, preferring rules on ties. The one overlap kept is an ORG
-inside an EVENT or INITIATIVE (the guideline's nesting). The result goes to
-`doc.spans[spans_key]`; `doc.ents` is reset to the outermost scored spans plus the model's
-unscored entities (PERSON, GPE, ...) that do not overlap them.
+The model's NER and the patterns of `patterns/*.yml` both propose spans (so do the spans of
+`doc.spans[rules_key]`, if an upstream component such as a `span_ruler` wrote any). This
+component cleans each proposal to the boundaries of ANNOTATION.md (no leading determiner, no
+possessive ending, DATE and MONEY cut to their calendar and currency words), repairs the
+model's typical errors on policy commentary (a name run through an image-credit slash, a
+possessive or a half-open parenthesis; a fragment ending in "of"; concept acronyms, a person's
+name or a region read as an ORG; durations read as dates), then keeps the longest proposal
+wherever two overlap, preferring rules on ties. The one overlap kept is an ORG inside an EVENT
+or INITIATIVE (the guideline's nesting). The result goes to `doc.spans[spans_key]`; `doc.ents`
+is reset to the outermost scored spans plus the model's unscored entities (PERSON, GPE, ...)
+that do not overlap them.
+
+Like spaCy's `span_ruler`, the component holds its patterns and word lists as data: the
+packaged rule set from the start, another through `initialize(rules=...)` or `add_patterns`,
+and both round-trip through `to_disk` / `from_disk` as plain JSON. Before they reach spaCy's
+Matcher, word-level predicates become lexeme flags (`pipeline.lexeme_flags`); that speed-up
+lives in the vocab, so it is applied again whenever patterns are added or loaded, never saved.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
+import srsly
+from spacy import util
 from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.pipeline.span_ruler import overlapping_labeled_spans_score
 from spacy.tokens import Doc, Span, SpanGroup
+from spacy.training import Example
+from spacy.util import registry
 
-from ..types import NESTABLE, SCORED_LABELS
+from ..lexeme_flags import flagged_patterns
+from ..patterns import RuleSet
+from ..spans import SPANS_KEY
+from ..tokenizer import customize_tokenizer
+from .overlaps import MODEL_SOURCE, NAME_CONNECTORS, Proposal, Words, resolve_overlaps, set_entities
+from .rule_data import packaged_rules
 
-MODEL_SOURCE = "model"
+RULE_SOURCE = "rule"  # the source of an upstream span that carries no pattern id
 DEFAULT_LABEL_MAP = {"ORG": "ORG", "DATE": "DATE", "MONEY": "MONEY", "EVENT": "EVENT", "LAW": "INITIATIVE"}
-NAME_CONNECTORS = {"of", "for", "and", "on", "-", "–", "&"}
 SEPARATORS = {"/", "|", "[", "]"}
 POSSESSIVES = {"’s", "'s"}
+PATTERNS_FILE = "patterns.jsonl"
+LEXICON_FILE = "lexicon.json"
+
+PatternDict = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Proposal:
-    """A candidate span (token offsets) with the rule id, `model` or `acronym` that proposed it."""
-
-    start: int
-    end: int
-    label: str
-    source: str
-
-    @property
-    def length(self) -> int:
-        return self.end - self.start
-
-    def overlaps(self, other: Proposal) -> bool:
-        return self.start < other.end and other.start < self.end
-
-    def contains(self, other: Proposal) -> bool:
-        return self.start <= other.start and other.end <= self.end
-
-
-@dataclass(frozen=True)
-class Words:
-    """A doc's token texts, read once: every `doc[i]` builds a new Token object, which adds up."""
-
-    text: list[str]
-    lower: list[str]
-    idx: list[int]
-    source: str
-
-    @classmethod
-    def of(cls, doc: Doc) -> Words:
-        text, lower, idx = [], [], []
-        for token in doc:
-            text.append(token.text)
-            lower.append(token.lower_)
-            idx.append(token.idx)
-        return cls(text, lower, idx, doc.text)
-
-    def span_text(self, start: int, end: int) -> str:
-        """The text of tokens start..end, as `doc[start:end].text` gives it."""
-        return self.source[self.idx[start] : self.idx[end - 1] + len(self.text[end - 1])]
-
-
-def resolve_overlaps(words: Words, proposals: Iterable[Proposal]) -> list[Proposal]:
-    """Keep the longest proposal wherever proposals overlap (rules win ties), allowing ORG nesting.
-
-    Within a label spans are flat, so a rule proposal inside a longer rule proposal of the
-    same label is dropped first: the Matcher's shorter prefixes of a name never return as
-    "nested" names. (The model's proposals are compared only among themselves, so its wrong
-    "G20 Osaka Summit" ORG does not take the rules' "G20" with it.)
-    """
-    maximal = _drop_contained_same_kind(set(proposals))
-    ranked = sorted(maximal, key=lambda p: (-p.length, p.source == MODEL_SOURCE, p.start, p.label, p.source))
-    kept: list[Proposal] = []
-    covering: dict[int, list[Proposal]] = {}  # token index -> kept proposals over it
-    for proposal in ranked:
-        clashes = {id(o): o for i in range(proposal.start, proposal.end) for o in covering.get(i, ())}.values()
-        if not clashes or all(may_nest(words, proposal, other) for other in clashes):
-            kept.append(proposal)
-            for i in range(proposal.start, proposal.end):
-                covering.setdefault(i, []).append(proposal)
-    return sorted(kept, key=lambda p: (p.start, -p.end, p.label))
-
-
-def _drop_contained_same_kind(proposals: set[Proposal]) -> list[Proposal]:
-    """Drop each proposal that lies inside a longer one of the same label and kind (rule or model).
-
-    Sorted by start, then longest first, a proposal is inside an earlier one exactly when the
-    furthest end seen so far in its group reaches its own end.
-    """
-    kept = []
-    furthest_end: dict[tuple[str, bool], int] = {}
-    for proposal in sorted(proposals, key=lambda p: (p.start, -p.end, p.label, p.source)):
-        group = (proposal.label, proposal.source == MODEL_SOURCE)
-        if furthest_end.get(group, -1) >= proposal.end:
-            continue
-        kept.append(proposal)
-        furthest_end[group] = max(furthest_end.get(group, -1), proposal.end)
-    return kept
-
-
-def may_nest(words: Words, inner: Proposal, outer: Proposal) -> bool:
-    """Whether `inner` is an ORG named inside the EVENT or INITIATIVE `outer` (G20 in G20 Osaka Summit).
-
-    The model's nested fragments ("Science and Technology") do not count unless written in
-    capitals; an ORG that starts in the middle of the outer name is a piece of it; and an ORG
-    that is the whole outer name but its ordinal or year ("EU-Japan Council" in "3rd EU-Japan
-    Council") is the same name, not a nested one.
-    """
-    if (inner.label, outer.label) not in NESTABLE or not outer.contains(inner) or outer.length <= inner.length:
-        return False
-    text = words.text
-    in_capitals = all(word.isupper() or word.isdigit() for word in text[inner.start : inner.end])
-    if not in_capitals:
-        if inner.source == MODEL_SOURCE:
-            return False
-        # "EU-[Japan Council]", "Singapore [International Forum]": a piece of a longer name, not a name.
-        left = text[inner.start - 1] if inner.start > outer.start else None
-        if left is not None and (left in NAME_CONNECTORS or left[:1].isupper()):
-            return False
-    rest = [*text[outer.start : inner.start], *text[inner.end : outer.end]]
-    return any(word[:1].isupper() for word in rest)
+@registry.scorers("policy_extract.spans_scorer.v1")
+def make_spans_scorer() -> Callable[..., dict[str, Any]]:
+    """Precision, recall and F1 of a span group, overall and per label (`spans_<key>_p/r/f/per_type`)."""
+    return overlapping_labeled_spans_score
 
 
 class PolicySpans:
-    """Clean, filter and merge span proposals into `doc.spans[spans_key]`."""
+    """Match the rules, clean, filter and merge span proposals into `doc.spans[spans_key]`."""
 
     def __init__(
         self,
@@ -144,12 +68,67 @@ class PolicySpans:
         rules_key: str,
         spans_key: str,
         label_map: dict[str, str],
-        lexicon: dict[str, list[str]],
+        scorer: Callable[..., dict[str, Any]] | None = None,
     ) -> None:
+        self.nlp = nlp
         self.name = name
         self.rules_key = rules_key
         self.spans_key = spans_key
         self.label_map = label_map
+        self.scorer = scorer
+        self._set_rules([], {})
+        self.initialize()
+
+    # ---- the rules as data, as spaCy's span_ruler holds its patterns ----
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
+        *,
+        nlp: Language | None = None,
+        rules: RuleSet | None = None,
+    ) -> None:
+        """Replace the patterns and word lists with those of `rules` (default: the packaged rule set)."""
+        rules = rules or packaged_rules()
+        self._set_rules([entry.as_spacy_pattern() for entry in rules.entries], rules.lexicon)
+
+    @property
+    def patterns(self) -> list[PatternDict]:
+        """The patterns as written (`{"label", "pattern", "id"}`), without the lexeme flags."""
+        return list(self._patterns)
+
+    @property
+    def lexicon(self) -> dict[str, list[str]]:
+        """The named word lists the cleaning reads (`patterns/lexicon.yml`)."""
+        return {key: list(words) for key, words in self._lexicon.items()}
+
+    def add_patterns(self, patterns: Iterable[PatternDict]) -> None:
+        """Add patterns (`{"label", "pattern", "id"}`, token lists or phrase strings), as `SpanRuler.add_patterns`."""
+        patterns = list(patterns)
+        for pattern, flagged in zip(patterns, flagged_patterns(self.nlp.vocab, patterns), strict=True):
+            match_id = repr((pattern["label"], pattern.get("id") or ""))
+            self._pattern_labels[self.nlp.vocab.strings.add(match_id)] = (
+                pattern["label"],
+                pattern.get("id") or RULE_SOURCE,
+            )
+            if isinstance(pattern["pattern"], str):
+                self._phrase_matcher.add(match_id, [self.nlp.make_doc(pattern["pattern"])])
+            else:
+                self._matcher.add(match_id, [flagged["pattern"]])
+            self._patterns.append(pattern)
+
+    def _set_rules(self, patterns: list[PatternDict], lexicon: dict[str, list[str]]) -> None:
+        self._patterns: list[PatternDict] = []
+        self._pattern_labels: dict[int, tuple[str, str]] = {}
+        # load_rules has validated the patterns; spaCy's schema would refuse the flag ids they now hold.
+        self._matcher = Matcher(self.nlp.vocab, validate=False)
+        self._phrase_matcher = PhraseMatcher(self.nlp.vocab)
+        self._set_lexicon(lexicon)
+        self.add_patterns(patterns)
+
+    def _set_lexicon(self, lexicon: dict[str, list[str]]) -> None:
+        self._lexicon = {key: list(words) for key, words in lexicon.items()}
+        customize_tokenizer(self.nlp, lexicon.get("currency_prefixes", []))
         exact = {key: frozenset(words) for key, words in lexicon.items()}
         lower = {key: frozenset(word.lower() for word in words) for key, words in lexicon.items()}
         empty: frozenset[str] = frozenset()
@@ -165,6 +144,33 @@ class PolicySpans:
         self.currencies = exact.get("currency_tokens", empty)
         self.currency_prefixes = tuple(c for c in self.currencies if len(c) > 1)
 
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return srsly.msgpack_dumps({"patterns": self._patterns, "lexicon": self._lexicon})
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> PolicySpans:
+        stored = srsly.msgpack_loads(data)
+        self._set_rules(stored["patterns"], stored["lexicon"])
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        path = util.ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_jsonl(path / PATTERNS_FILE, self._patterns)
+        srsly.write_json(path / LEXICON_FILE, self._lexicon)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> PolicySpans:
+        path = util.ensure_path(path)
+        self._set_rules(list(srsly.read_jsonl(path / PATTERNS_FILE)), srsly.read_json(path / LEXICON_FILE))
+        return self
+
+    def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
+        """The scores of `doc.spans[spans_key]` per label, which `nlp.evaluate` reports as `spans_<key>_*`."""
+        if self.scorer is None:
+            return {}
+        return self.scorer(examples, spans_key=self.spans_key, **kwargs)
+
+    # ---- extraction ----
+
     def __call__(self, doc: Doc) -> Doc:
         words = Words.of(doc)
         ents = [(ent.start, ent.end, ent.label_) for ent in doc.ents]
@@ -173,10 +179,7 @@ class PolicySpans:
             if label == "PERSON":
                 people.add(words.span_text(start, end))
                 people.update(words.text[start:end])
-        proposals = [
-            self._clean(words, span.start, span.end, span.label_, span.id_ or "rule")
-            for span in doc.spans.get(self.rules_key, [])
-        ]
+        proposals = [self._clean(words, start, end, label, source) for start, end, label, source in self._matches(doc)]
         for ent_start, ent_end, ent_label in ents:
             if ent_label in self.label_map:
                 label = self.label_map[ent_label]
@@ -188,6 +191,16 @@ class PolicySpans:
         doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=spans)
         set_entities(doc, spans)
         return doc
+
+    def _matches(self, doc: Doc) -> set[tuple[int, int, str, str]]:
+        """The rule matches (start, end, label, pattern id), and the spans an upstream ruler left in `rules_key`."""
+        found = {
+            (start, end, *self._pattern_labels[key])
+            for key, start, end in [*self._matcher(doc), *self._phrase_matcher(doc)]
+            if start != end
+        }
+        found.update((s.start, s.end, s.label_, s.id_ or RULE_SOURCE) for s in doc.spans.get(self.rules_key, []))
+        return found
 
     def _repair_model_span(self, words: Words, start: int, end: int) -> Iterator[tuple[int, int]]:
         """Split the model's span at separators, line breaks and possessives; cut parentheses; extend fragments.
@@ -324,30 +337,16 @@ def _extend_fragment(words: Words, end: int) -> int:
     return end
 
 
-def set_entities(doc: Doc, scored: Sequence[Span]) -> None:
-    """Make `doc.ents` the outermost scored spans plus the model's unscored entities around them."""
-    outermost: list[Span] = []
-    for span in sorted(scored, key=lambda s: (s.start, -s.end)):
-        if not outermost or span.start >= outermost[-1].end:
-            outermost.append(span)
-    taken = {i for span in outermost for i in range(span.start, span.end)}
-    others = [
-        ent
-        for ent in doc.ents
-        if ent.label_ not in SCORED_LABELS and not any(i in taken for i in range(ent.start, ent.end))
-    ]
-    doc.set_ents(sorted([*outermost, *others], key=lambda s: s.start), default="outside")
-
-
 @Language.factory(
     "policy_spans",
     assigns=["doc.spans", "doc.ents"],
     default_config={
         "rules_key": "policy_rules",
-        "spans_key": "policy",
+        "spans_key": SPANS_KEY,
         "label_map": DEFAULT_LABEL_MAP,
-        "lexicon": {},
+        "scorer": {"@scorers": "policy_extract.spans_scorer.v1"},
     },
+    default_score_weights={f"spans_{SPANS_KEY}_f": 1.0, f"spans_{SPANS_KEY}_p": 0.0, f"spans_{SPANS_KEY}_r": 0.0},
 )
 def make_policy_spans(
     nlp: Language,
@@ -355,7 +354,7 @@ def make_policy_spans(
     rules_key: str,
     spans_key: str,
     label_map: dict[str, str],
-    lexicon: dict[str, list[str]],
+    scorer: Callable[..., dict[str, Any]] | None,
 ) -> PolicySpans:
-    """Create the `policy_spans` component; `lexicon` holds the word lists of `patterns/lexicon.yml`."""
-    return PolicySpans(nlp, name, rules_key=rules_key, spans_key=spans_key, label_map=label_map, lexicon=lexicon)
+    """Create `policy_spans` with the packaged rules (`initialize(rules=...)` or `from_disk` replaces them)."""
+    return PolicySpans(nlp, name, rules_key=rules_key, spans_key=spans_key, label_map=label_map, scorer=scorer)

@@ -1,0 +1,138 @@
+"""Span proposals on token offsets and the overlap resolution the span-writing components share.
+
+`policy_spans` and `policy_acronyms` both gather proposals (token ranges with a label and the
+rule, `model` or `acronym` that proposed them) and keep the longest wherever two overlap; the
+guideline's one allowed overlap, an ORG named inside an EVENT or INITIATIVE, is decided by the
+label rule of `pipeline.spans` and, on the words, by `nests_as_name`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span
+
+from .. import spans
+from ..types import SCORED_LABELS
+
+MODEL_SOURCE = "model"
+NAME_CONNECTORS = {"of", "for", "and", "on", "-", "–", "&"}
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A candidate span (token offsets) with the rule id, `model` or `acronym` that proposed it."""
+
+    start: int
+    end: int
+    label: str
+    source: str
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+    def contains(self, other: Proposal) -> bool:
+        return spans.contains(self.start, self.end, other.start, other.end)
+
+
+@dataclass(frozen=True)
+class Words:
+    """A doc's token texts, read once: every `doc[i]` builds a new Token object, which adds up."""
+
+    text: list[str]
+    lower: list[str]
+    idx: list[int]
+    source: str
+
+    @classmethod
+    def of(cls, doc: Doc) -> Words:
+        text, lower, idx = [], [], []
+        for token in doc:
+            text.append(token.text)
+            lower.append(token.lower_)
+            idx.append(token.idx)
+        return cls(text, lower, idx, doc.text)
+
+    def span_text(self, start: int, end: int) -> str:
+        """The text of tokens start..end, as `doc[start:end].text` gives it."""
+        return self.source[self.idx[start] : self.idx[end - 1] + len(self.text[end - 1])]
+
+
+def resolve_overlaps(words: Words, proposals: Iterable[Proposal]) -> list[Proposal]:
+    """Keep the longest proposal wherever proposals overlap (rules win ties), allowing ORG nesting.
+
+    Within a label spans are flat, so a rule proposal inside a longer rule proposal of the
+    same label is dropped first: the Matcher's shorter prefixes of a name never return as
+    "nested" names. (The model's proposals are compared only among themselves, so its wrong
+    "G20 Osaka Summit" ORG does not take the rules' "G20" with it.)
+    """
+    maximal = _drop_contained_same_kind(set(proposals))
+    ranked = sorted(maximal, key=lambda p: (-p.length, p.source == MODEL_SOURCE, p.start, p.label, p.source))
+    kept: list[Proposal] = []
+    covering: dict[int, list[Proposal]] = {}  # token index -> kept proposals over it
+    for proposal in ranked:
+        clashes = {id(o): o for i in range(proposal.start, proposal.end) for o in covering.get(i, ())}.values()
+        if not clashes or all(nests_as_name(words, proposal, other) for other in clashes):
+            kept.append(proposal)
+            for i in range(proposal.start, proposal.end):
+                covering.setdefault(i, []).append(proposal)
+    return sorted(kept, key=lambda p: (p.start, -p.end, p.label))
+
+
+def _drop_contained_same_kind(proposals: set[Proposal]) -> list[Proposal]:
+    """Drop each proposal that lies inside a longer one of the same label and kind (rule or model).
+
+    Sorted by start, then longest first, a proposal is inside an earlier one exactly when the
+    furthest end seen so far in its group reaches its own end.
+    """
+    kept = []
+    furthest_end: dict[tuple[str, bool], int] = {}
+    for proposal in sorted(proposals, key=lambda p: (p.start, -p.end, p.label, p.source)):
+        group = (proposal.label, proposal.source == MODEL_SOURCE)
+        if furthest_end.get(group, -1) >= proposal.end:
+            continue
+        kept.append(proposal)
+        furthest_end[group] = max(furthest_end.get(group, -1), proposal.end)
+    return kept
+
+
+def nests_as_name(words: Words, inner: Proposal, outer: Proposal) -> bool:
+    """Whether `inner` is an ORG named inside the EVENT or INITIATIVE `outer` (G20 in G20 Osaka Summit).
+
+    The model's nested fragments ("Science and Technology") do not count unless written in
+    capitals; an ORG that starts in the middle of the outer name is a piece of it; and an ORG
+    that is the whole outer name but its ordinal or year ("EU-Japan Council" in "3rd EU-Japan
+    Council") is the same name, not a nested one.
+    """
+    if not spans.may_nest(inner.label, outer.label) or not spans.strictly_contains(
+        outer.start, outer.end, inner.start, inner.end
+    ):
+        return False
+    text = words.text
+    in_capitals = all(word.isupper() or word.isdigit() for word in text[inner.start : inner.end])
+    if not in_capitals:
+        if inner.source == MODEL_SOURCE:
+            return False
+        # "EU-[Japan Council]", "Singapore [International Forum]": a piece of a longer name, not a name.
+        left = text[inner.start - 1] if inner.start > outer.start else None
+        if left is not None and (left in NAME_CONNECTORS or left[:1].isupper()):
+            return False
+    rest = [*text[outer.start : inner.start], *text[inner.end : outer.end]]
+    return any(word[:1].isupper() for word in rest)
+
+
+def set_entities(doc: Doc, scored: Sequence[Span]) -> None:
+    """Make `doc.ents` the outermost scored spans plus the model's unscored entities around them."""
+    outermost: list[Span] = []
+    for span in sorted(scored, key=lambda s: (s.start, -s.end)):
+        if not outermost or span.start >= outermost[-1].end:
+            outermost.append(span)
+    taken = {i for span in outermost for i in range(span.start, span.end)}
+    others = [
+        ent
+        for ent in doc.ents
+        if ent.label_ not in SCORED_LABELS and not any(i in taken for i in range(ent.start, ent.end))
+    ]
+    doc.set_ents(sorted([*outermost, *others], key=lambda s: s.start), default="outside")

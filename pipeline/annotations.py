@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from . import yamlio
-from .corpus import nesting_problem
 from .errors import GoldError, Messages
+from .spans import drop_contained_same_label, nesting_problem, sort_spans
 from .types import SCORED_LABELS, Article
 
 ANNOTATION_KEYS = ("text", "label", "norm", "canonical", "occurrences")
@@ -39,12 +39,11 @@ def build_gold_record(article: Article, annotation_path: Path) -> dict[str, Any]
     spans: list[dict[str, Any]] = []
     for node, entry in zip(entry_nodes, data["spans"], strict=True):
         spans.extend(_entry_spans(article, annotation_path, node.start_mark.line + 1, entry))
-    spans = _drop_same_label_contained(spans)
+    spans = drop_contained_same_label(spans)
     problem = nesting_problem(spans)
     if problem:
         raise GoldError(Messages.G001.format(path=annotation_path, line=problem[0]["line"], problem=problem[1]))
-    spans.sort(key=lambda span: (span["start"], -span["end"], span["label"]))
-    return {"text": article.text, "meta": article.meta, "spans": [_without_line(span) for span in spans]}
+    return {"text": article.text, "meta": article.meta, "spans": [_without_line(span) for span in sort_spans(spans)]}
 
 
 def _without_line(span: dict[str, Any]) -> dict[str, Any]:
@@ -87,16 +86,3 @@ def _entry_spans(article: Article, path: Path, line: int, entry: dict[str, Any])
                 span[key] = entry[key]
         spans.append(span)
     return spans
-
-
-def _drop_same_label_contained(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    def inside(inner: dict[str, Any], outer: dict[str, Any]) -> bool:
-        return (
-            inner is not outer
-            and inner["label"] == outer["label"]
-            and outer["start"] <= inner["start"]
-            and inner["end"] <= outer["end"]
-            and (outer["end"] - outer["start"]) > (inner["end"] - inner["start"])
-        )
-
-    return [span for span in spans if not any(inside(span, other) for other in spans)]

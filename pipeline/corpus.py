@@ -22,7 +22,8 @@ import yaml
 
 from . import yamlio
 from .errors import ArticleError, GoldError, Messages
-from .types import NESTABLE, SCORED_LABELS, Article, Skipped
+from .spans import nesting_problem
+from .types import SCORED_LABELS, Article, Skipped
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".jsonl")
 FRONT_MATTER_FENCE = "---"
@@ -338,29 +339,3 @@ def _parse_gold_line(file: Path, number: int, line: str, check_nesting: bool) ->
         if problem:
             raise fail(problem[1])
     return record
-
-
-def nesting_problem(spans: list[dict[str, Any]]) -> tuple[dict[str, Any], str] | None:
-    """The first overlap the guideline forbids (only an ORG strictly inside an EVENT or INITIATIVE may), or None."""
-    ordered = sorted(spans, key=lambda span: (span["start"], -span["end"]))
-    for index, first in enumerate(ordered):
-        for second in ordered[index + 1 :]:
-            if second["start"] >= first["end"]:
-                break
-            if not (_nests_in(first, second) or _nests_in(second, first)):
-                where = f" (line {first['line']})" if "line" in first else ""
-                problem = (
-                    f"{first['label']} {first['text']!r}{where} and {second['label']} {second['text']!r} overlap; "
-                    "only an ORG strictly inside an EVENT or INITIATIVE may"
-                )
-                return second, problem
-    return None
-
-
-def _nests_in(inner: dict[str, Any], outer: dict[str, Any]) -> bool:
-    return (
-        (inner["label"], outer["label"]) in NESTABLE
-        and outer["start"] <= inner["start"]
-        and inner["end"] <= outer["end"]
-        and outer["end"] - outer["start"] > inner["end"] - inner["start"]
-    )

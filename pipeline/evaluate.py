@@ -18,6 +18,7 @@ from nervaluate import Evaluator
 from nervaluate.entities import EvaluationResult
 
 from .errors import GoldError, Messages
+from .spans import match_key
 from .types import SCORED_LABELS
 
 SCHEMES = ("strict", "partial")
@@ -68,10 +69,11 @@ def _snippet(text: str, start: int, end: int) -> str:
 
 def errors(gold: dict[str, Any], prediction: dict[str, Any]) -> list[dict[str, Any]]:
     """Every strict false positive and false negative of one article, with context."""
-    key = lambda span: (span["start"], span["end"], span["label"])  # noqa: E731
-    gold_spans = {key(span): span for span in gold["spans"] if span["label"] in SCORED_LABELS}
+    gold_spans = {match_key(span): span for span in gold["spans"] if span["label"] in SCORED_LABELS}
     pred_spans = {
-        key(span): span for span in prediction["spans"] if span["label"] in SCORED_LABELS and span.get("scored", True)
+        match_key(span): span
+        for span in prediction["spans"]
+        if span["label"] in SCORED_LABELS and span.get("scored", True)
     }
     found = []
     for kind, spans, other in (
@@ -101,10 +103,10 @@ def normalization_accuracy(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -
     checked: dict[str, list[bool]] = defaultdict(list)
     mismatches = []
     for gold, prediction in pairs:
-        predicted = {(s["start"], s["end"], s["label"]): s for s in prediction["spans"] if s.get("scored", True)}
+        predicted = {match_key(s): s for s in prediction["spans"] if s.get("scored", True)}
         for span in gold["spans"]:
             field = NORMALIZED_FIELD.get(span["label"])
-            match = predicted.get((span["start"], span["end"], span["label"]))
+            match = predicted.get(match_key(span))
             if field is None or field not in span or match is None:
                 continue
             equal = match.get(field) == span[field]

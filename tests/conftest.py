@@ -8,8 +8,9 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from pipeline.nlp import build_nlp, customize_tokenizer
+from pipeline.nlp import build_nlp
 from pipeline.patterns import RuleSet, load_rules
+from pipeline.tokenizer import customize_tokenizer
 from pipeline.types import PipelineSettings
 
 ROOT = Path(__file__).resolve().parent.parent

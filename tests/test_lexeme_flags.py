@@ -9,8 +9,8 @@ from spacy.pipeline import SpanRuler
 
 from pipeline.corpus import read_articles
 from pipeline.lexeme_flags import FREE_FLAG_BITS, WordTest, flagged_patterns
-from pipeline.nlp import customize_tokenizer
 from pipeline.patterns import RuleSet, load_rules
+from pipeline.tokenizer import customize_tokenizer
 
 
 def _matches(nlp: spacy.language.Language, patterns: list[dict], texts: list[str]) -> list[list[tuple]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -16,19 +15,19 @@ from pipeline.corpus import read_articles, read_gold
 from pipeline.errors import PatternFileError
 from pipeline.evaluate import evaluate
 from pipeline.extract import extract
-from pipeline.patterns import RuleSet, load_rules
+from pipeline.patterns import load_rules
 
 NORMALIZATION_MIN = {"DATE": 0.95, "MONEY": 0.95, "ORG": 0.90, "INITIATIVE": 0.90}
 
 
 @pytest.fixture()
-def dates(blank_nlp: Language, rules: RuleSet):
-    return blank_nlp.create_pipe("policy_dates", config={"vocabulary": asdict(rules.vocabulary)})
+def dates(blank_nlp: Language):
+    return blank_nlp.create_pipe("policy_dates")
 
 
 @pytest.fixture()
-def money(blank_nlp: Language, rules: RuleSet):
-    return blank_nlp.create_pipe("policy_money", config={"vocabulary": asdict(rules.vocabulary)})
+def money(blank_nlp: Language):
+    return blank_nlp.create_pipe("policy_money")
 
 
 def _doc(nlp: Language, text: str, spans: list[tuple[str, str]], article_date: str | None = None) -> Doc:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pipeline.components.policy_spans import MODEL_SOURCE, Proposal, resolve_overlaps
+from pipeline.components.overlaps import MODEL_SOURCE, Proposal, resolve_overlaps
 from pipeline.patterns import RuleSet
 
 
 @pytest.fixture()
 def component(blank_nlp: Language, rules: RuleSet):
-    return blank_nlp.create_pipe("policy_spans", config={"lexicon": rules.lexicon})
+    """policy_spans with the project's word lists but no patterns: the tests place the rule proposals."""
+    pipe = blank_nlp.create_pipe("policy_spans")
+    pipe.initialize(rules=replace(rules, entries=()))
+    return pipe
 
 
 def _doc(nlp: Language, text: str, *, ents=(), rules=()) -> Doc:

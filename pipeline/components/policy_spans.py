@@ -196,7 +196,9 @@ class PolicySpans:
         """The rule matches (start, end, label, pattern id), and the spans an upstream ruler left in `rules_key`."""
         found = {
             (start, end, *self._pattern_labels[key])
-            for key, start, end in [*self._matcher(doc), *self._phrase_matcher(doc)]
+            for matcher in (self._matcher, self._phrase_matcher)
+            if len(matcher)  # an empty matcher warns on every doc
+            for key, start, end in matcher(doc)
             if start != end
         }
         found.update((s.start, s.end, s.label_, s.id_ or RULE_SOURCE) for s in doc.spans.get(self.rules_key, []))

@@ -33,7 +33,8 @@ def strictly_contains(outer_start: int, outer_end: int, inner_start: int, inner_
     >>> strictly_contains(0, 5, 0, 3), strictly_contains(2, 4, 2, 4)
     (True, False)
     """
-    return contains(outer_start, outer_end, inner_start, inner_end) and outer_end - outer_start > inner_end - inner_start
+    longer = outer_end - outer_start > inner_end - inner_start
+    return longer and contains(outer_start, outer_end, inner_start, inner_end)
 
 
 def overlaps(first_start: int, first_end: int, second_start: int, second_end: int) -> bool:

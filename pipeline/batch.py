@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .cache import ExtractionCache, run_fingerprint
+from .cache import CACHE_FORMAT, ExtractionCache, code_digest, run_fingerprint
 from .corpus import duplicate_id
 from .engines import DaskEngine, Engine, LocalEngine
 from .errors import Messages, PolicyExtractError
@@ -93,7 +93,10 @@ def run_batch(
         PolicyExtractError: when another run holds `out_dir`, or the Dask extra is missing.
     """
     progress = Progress()
-    cache = ExtractionCache(options.cache_dir or out_dir / ".cache", run_fingerprint(_run_identity(settings, rules)))
+    versions = _versions(settings, code_digest())
+    cache = ExtractionCache(
+        options.cache_dir or out_dir / ".cache", run_fingerprint(_run_identity(versions, settings, rules))
+    )
     inputs: dict[str, str] = {}
     engine: Engine | None = None
     in_flight: deque[_Chunk] = deque()
@@ -140,7 +143,7 @@ def run_batch(
         written = writer.commit(
             {
                 **(manifest or {}),
-                **_versions(settings),
+                **versions,
                 "patterns": rules.file_digests,
                 "inputs": dict(sorted(inputs.items())),
                 "run": {**progress.summary(), "engine": options.engine, "workers": options.workers},
@@ -160,10 +163,10 @@ class _Chunk:
     misses: int
 
 
-def _versions(settings: PipelineSettings) -> dict[str, Any]:
-    """Tool, spaCy and model versions, read from package metadata (no model is loaded for this)."""
+def _versions(settings: PipelineSettings, code: str) -> dict[str, Any]:
+    """Tool (with the digest `code` of its source), spaCy and model versions; no model is loaded for this."""
     return {
-        "tool": {"name": "policy-extract", "version": __version__},
+        "tool": {"name": "policy-extract", "version": __version__, "code": code},
         "spacy": _installed_version("spacy"),
         "model": {"name": settings.model, "version": _installed_version(settings.model)},
     }
@@ -176,11 +179,12 @@ def _installed_version(package: str) -> str | None:
         return None
 
 
-def _run_identity(settings: PipelineSettings, rules: RuleSet) -> dict[str, str]:
+def _run_identity(versions: dict[str, Any], settings: PipelineSettings, rules: RuleSet) -> dict[str, str]:
     """Everything besides the article that decides its extraction: the cache fingerprint's parts."""
-    versions = _versions(settings)
     return {
+        "cache_format": str(CACHE_FORMAT),
         "tool": versions["tool"]["version"],
+        "code": versions["tool"]["code"],
         "spacy": str(versions["spacy"]),
         "model": settings.model,
         "model_version": str(versions["model"]["version"]),

@@ -1,22 +1,36 @@
 """The incremental cache: one rendered article per entry, keyed on everything that could change it.
 
 The key is the sha256 of the article (text and metadata) together with a fingerprint of the
-run: the pattern files' digests, the model and its version, spaCy's and the tool's versions.
-An unchanged article is read back instead of processed; a changed pattern file changes every
-key, so everything is redone. An entry is a JSON header line (counts and the sizes of the
-parts) followed by the article's exact text in each dataset, so reading it back parses no
-record.
+run: the pattern files' digests, the model and its version, spaCy's and the tool's versions,
+a digest of the tool's own source (`code_digest`) and the entry format (`CACHE_FORMAT`). An
+unchanged article is read back instead of processed; a changed pattern file or an edited
+module changes every key, so everything is redone.
+
+An entry is a JSON header line (the format, the counts, the byte size of each part and the
+sha256 of the parts together) followed by the article's exact text in each dataset, so
+reading it back parses no record. An entry whose header or checksum does not hold (a flipped
+byte, a truncated write by another tool, a folder in its place) counts as missing: the
+article is extracted again and its entry written anew, never served.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+import shutil
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 from .export import write_atomically
 from .records import Rendered
 from .types import Article
+
+# Raise it whenever the layout of an entry changes: older entries then simply stop matching.
+CACHE_FORMAT = 2
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def validation_marker(cache_dir: Path, digest: str) -> Path:
@@ -27,6 +41,31 @@ def validation_marker(cache_dir: Path, digest: str) -> Path:
 def run_fingerprint(parts: dict[str, str]) -> str:
     """A digest of what, besides the article, decides an extraction."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def code_digest(package: str = "pipeline") -> str:
+    """The sha256 of every `.py` file of the installed `package`, with its name relative to the package.
+
+    The files are found through the package itself (an editable clone, an installed wheel, or
+    a copy on `PYTHONPATH`), so any edit to the code that runs changes the digest; they are read
+    in sorted order, so the digest does not depend on the file system.
+    """
+    digest = hashlib.sha256()
+    for name, source in sorted(_python_files(resources.files(package), "")):
+        digest.update(f"{name}\0{hashlib.sha256(source.read_bytes()).hexdigest()}\n".encode())
+    return digest.hexdigest()
+
+
+def _python_files(folder: Traversable, prefix: str) -> list[tuple[str, Traversable]]:
+    """Every `.py` file under `folder`, with its path relative to the package, subpackages included."""
+    found = []
+    for item in folder.iterdir():
+        if item.is_dir():
+            if item.name != "__pycache__":
+                found += _python_files(item, f"{prefix}{item.name}/")
+        elif item.name.endswith(".py"):
+            found.append((f"{prefix}{item.name}", item))
+    return found
 
 
 class ExtractionCache:
@@ -46,20 +85,75 @@ class ExtractionCache:
         return self.directory / key[:2] / f"{key}.entry"
 
     def get(self, article: Article) -> Rendered | None:
-        """The stored rendering of this article, or None (a damaged entry counts as missing)."""
+        """The stored rendering of this article, or None when there is none or it is damaged."""
         try:
-            header, body = self._path(article).read_text(encoding="utf-8").split("\n", 1)
-            meta = json.loads(header)
-            first, second, third = meta["sizes"]
-        except (OSError, ValueError, KeyError, TypeError):
+            data = self._path(article).read_bytes()
+        except OSError:  # missing, unreadable, or a folder where the entry should be
             return None
-        if len(body) != first + second + third:
-            return None
-        return Rendered(body[:first], body[first : first + second], body[first + second :], meta["counts"])
+        return _decode(data)
 
     def put(self, article: Article, rendered: Rendered) -> None:
         """Store a rendering atomically, so a killed run never leaves half an entry."""
-        sizes = [len(rendered.jsonl), len(rendered.csv), len(rendered.aliases)]
-        header = json.dumps({"sizes": sizes, "counts": rendered.counts}, sort_keys=True)
-        text = f"{header}\n{rendered.jsonl}{rendered.csv}{rendered.aliases}"
-        write_atomically(self._path(article), lambda stream: stream.write(text))
+        parts = [part.encode("utf-8") for part in (rendered.jsonl, rendered.csv, rendered.aliases)]
+        body = b"".join(parts)
+        header = {
+            "format": CACHE_FORMAT,
+            "sizes": [len(part) for part in parts],
+            "counts": rendered.counts,
+            "sha256": hashlib.sha256(body).hexdigest(),
+        }
+        text = json.dumps(header, sort_keys=True) + "\n" + body.decode("utf-8")
+        path = self._path(article)
+        _make_room(path)
+        write_atomically(path, lambda stream: stream.write(text))
+
+
+def _decode(data: bytes) -> Rendered | None:
+    """The rendering an entry holds, or None unless its header is well formed and its checksum matches."""
+    header_bytes, newline, body = data.partition(b"\n")
+    if not newline:
+        return None
+    try:
+        header = json.loads(header_bytes)
+    except ValueError:  # not JSON, or not UTF-8
+        return None
+    if not _valid_header(header) or len(body) != sum(header["sizes"]):
+        return None
+    if hashlib.sha256(body).hexdigest() != header["sha256"]:
+        return None
+    first, second, _ = header["sizes"]
+    try:
+        parts = [part.decode("utf-8") for part in (body[:first], body[first : first + second], body[first + second :])]
+    except UnicodeDecodeError:  # sizes that cut a character: written by something else than `put`
+        return None
+    return Rendered(*parts, counts=header["counts"])
+
+
+def _valid_header(header: Any) -> bool:
+    """Whether a parsed header has this format's fields, with the right types and plausible values."""
+
+    def count(value: Any) -> bool:
+        return type(value) is int and value >= 0  # bool is an int subclass; a size is never one
+
+    return (
+        isinstance(header, dict)
+        and header.get("format") == CACHE_FORMAT
+        and isinstance(header.get("sizes"), list)
+        and len(header["sizes"]) == 3
+        and all(count(size) for size in header["sizes"])
+        and isinstance(header.get("counts"), dict)
+        and all(isinstance(label, str) and count(value) for label, value in header["counts"].items())
+        and isinstance(header.get("sha256"), str)
+        and _SHA256.fullmatch(header["sha256"]) is not None
+    )
+
+
+def _make_room(path: Path) -> None:
+    """Remove what damage left where an entry goes (a file in place of its folder, a folder in place of it).
+
+    A damaged entry that is still a file needs nothing: the atomic rename replaces it.
+    """
+    if (path.parent.exists() or path.parent.is_symlink()) and not path.parent.is_dir():
+        path.parent.unlink()
+    elif path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)

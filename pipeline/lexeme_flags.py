@@ -74,7 +74,7 @@ def _is_word_level(vocab: Vocab, key: Any, value: Any) -> bool:
     if not isinstance(key, str) or key.upper() not in WORD_ATTRS or not isinstance(value, dict):
         return False
     attr_id = WORD_ATTRS[key.upper()]
-    if attr_id != attrs.ORTH and attr_id not in vocab.lex_attr_getters:
+    if attr_id != attrs.ORTH and attr_id not in _getters(vocab):
         return False
     for operator, operand in value.items():
         if not isinstance(operator, str) or operator.upper() not in WORD_OPERATORS:
@@ -90,21 +90,26 @@ def _is_word_level(vocab: Vocab, key: Any, value: Any) -> bool:
 
 def _flag_for(vocab: Vocab, word_level: dict[str, dict[str, Any]]) -> int | None:
     key = json.dumps({attr.upper(): spec for attr, spec in word_level.items()}, sort_keys=True, ensure_ascii=False)
-    for flag, getter in vocab.lex_attr_getters.items():
+    for flag, getter in _getters(vocab).items():
         if isinstance(getter, WordTest) and getter.key == key:
             return flag
-    free = next((bit for bit in FREE_FLAG_BITS if bit not in vocab.lex_attr_getters), None)
+    free = next((bit for bit in FREE_FLAG_BITS if bit not in _getters(vocab)), None)
     if free is None:
         return None
     checks = []
     for attr, spec in word_level.items():
         attr_id = WORD_ATTRS[attr.upper()]
-        view = _identity if attr_id == attrs.ORTH else vocab.lex_attr_getters[attr_id]
+        view = _identity if attr_id == attrs.ORTH else _getters(vocab)[attr_id]
         for operator, operand in spec.items():
             operator = operator.upper()
             compiled = re.compile(operand) if operator == "REGEX" else frozenset(operand)
             checks.append((view, operator, compiled))
     return vocab.add_flag(WordTest(key, checks), free)
+
+
+def _getters(vocab: Vocab) -> dict[int, Callable[[str], Any]]:
+    """The vocab's lexeme attribute getters by attribute id (spaCy's stubs do not declare them)."""
+    return vocab.lex_attr_getters  # type: ignore[attr-defined,no-any-return]
 
 
 def _identity(word: str) -> str:

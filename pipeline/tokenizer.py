@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from spacy.language import Language
 
@@ -14,13 +15,14 @@ def customize_tokenizer(nlp: Language, currency_prefixes: Iterable[str]) -> None
     Idempotent and additive: prefixes the tokenizer already splits are left alone, and the
     tokenizer's other prefix rules (the language's, or a user's) are kept.
     """
-    search = nlp.tokenizer.prefix_search  # type: ignore[attr-defined]
+    tokenizer: Any = nlp.tokenizer  # a spaCy Tokenizer; the stubs type it as any callable
+    search = tokenizer.prefix_search
     missing = [prefix for prefix in dict.fromkeys(currency_prefixes) if not _splits(search, prefix)]
     if not missing:
         return
     current = search.__self__.pattern if search is not None else ""
     added = "|".join(f"^{re.escape(prefix)}" for prefix in missing)
-    nlp.tokenizer.prefix_search = re.compile(f"{current}|{added}" if current else added).search  # type: ignore[attr-defined]
+    tokenizer.prefix_search = re.compile(f"{current}|{added}" if current else added).search
 
 
 def _splits(search: object, prefix: str) -> bool:

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import srsly
-from spacy import util
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline.span_ruler import overlapping_labeled_spans_score
@@ -153,14 +152,14 @@ class PolicySpans:
         return self
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = util.ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_jsonl(path / PATTERNS_FILE, self._patterns)
-        srsly.write_json(path / LEXICON_FILE, self._lexicon)
+        directory = Path(path)
+        directory.mkdir(parents=True, exist_ok=True)
+        srsly.write_jsonl(directory / PATTERNS_FILE, self._patterns)
+        srsly.write_json(directory / LEXICON_FILE, self._lexicon)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> PolicySpans:
-        path = util.ensure_path(path)
-        self._set_rules(list(srsly.read_jsonl(path / PATTERNS_FILE)), srsly.read_json(path / LEXICON_FILE))
+        directory = Path(path)
+        self._set_rules(list(srsly.read_jsonl(directory / PATTERNS_FILE)), srsly.read_json(directory / LEXICON_FILE))
         return self
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:

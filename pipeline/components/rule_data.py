@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import srsly
-from spacy import util
 from spacy.util import registry
 
 from ..errors import Messages, PatternFileError
@@ -70,11 +69,11 @@ class VocabularyComponent:
         return self
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        path = util.ensure_path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / VOCABULARY_FILE, asdict(self.vocabulary))
+        directory = Path(path)
+        directory.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(directory / VOCABULARY_FILE, asdict(self.vocabulary))
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> VocabularyComponent:
-        file = util.ensure_path(path) / VOCABULARY_FILE
+        file = Path(path) / VOCABULARY_FILE
         self.vocabulary = vocabulary_from_dict(file, srsly.read_json(file))
         return self

@@ -19,9 +19,10 @@ run: $(STAMP)
 	$(BIN)/policy-extract evaluate --gold corpus/gold --no-rules --no-errors --out outputs/evaluation-no-rules.json
 	$(BIN)/policy-extract report
 
-## Lint and run the whole test suite (unit tests on spacy.blank, end-to-end tests on the real model).
+## Lint, type-check and run the whole test suite (unit tests on spacy.blank, end-to-end tests on the real model).
 test: $(STAMP)
 	$(BIN)/ruff check pipeline tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 ## Throughput and memory of the naive loop, the NER-only ceiling and policy-extract on a 1M-word synthetic corpus.

@@ -6,6 +6,8 @@ so a user can fix the input without reading the code.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class Messages:
     """Message templates, one per kind of bad input."""
@@ -31,34 +33,57 @@ class Messages:
     P013 = "{path}: no normalization vocabulary (a file with the top-level key `normalization`)"
     P015 = "{path}:{line} {entry}: matches {share:.0%} of the tokens of all pattern examples; is it too broad?"
     P014 = "{path}: unknown normalization section {key!r}; allowed sections: {allowed}"
-    A001 = "{path}: no such file or folder"
-    A002 = "{path}: empty article (no text after the front matter)"
-    A003 = "{path}: not UTF-8 at byte {offset}; re-save the file as UTF-8"
-    A004 = "{path}: front matter opened with '---' on line 1 is never closed with a '---' line"
-    A005 = "{path}: front matter is not a YAML mapping: {problem}"
-    A006 = "{path}, line {line}: not a JSON object: {problem}"
+    A001 = "{path}: no such file or folder; check the path"
+    A002 = "{path}: empty article (no text after the front matter); add the text or leave the file out"
+    A003 = "{path}: not UTF-8 at byte {offset}; re-save the file as UTF-8, or name its codec with --encoding"
+    A004 = "{path}: front matter opened with '---' on line 1 is never closed; add a '---' line after it"
+    A005 = "{path}: front matter is not a YAML mapping: {problem}; write it as `key: value` lines"
+    A006 = "{path}, line {line}: not a JSON object: {problem}; write one JSON object per line"
     A007 = "{path}, line {line}: {problem}"
     A008 = "{path}: unsupported file type {suffix!r}; use .txt, .md or .jsonl"
-    A009 = "article id {id!r} appears twice: {first} and {second}"
-    A010 = "{pattern}: no .txt, .md or .jsonl file matches this pattern"
+    A009 = "article id {id!r} appears twice: {first} and {second}; give one of them another id"
+    A010 = "{pattern}: no .txt, .md or .jsonl file matches this pattern; check it, and quote it for the shell"
     A011 = (
         "{path}: article is {length:,} characters, longer than the limit of {limit:,} (spaCy's nlp.max_length); "
         "split it into parts"
     )
-    A012 = "{path}: cannot read: {problem}"
-    A013 = "{path}: a broken or looping symbolic link"
+    A012 = "{path}: cannot read: {problem}; check that the file exists and is readable"
+    A013 = "{path}: a broken or looping symbolic link; point it at an existing file or remove it"
     A014 = "{path}: not text (a NUL byte at byte {offset}); give a .txt, .md or .jsonl file of UTF-8 text"
-    A015 = "{path}: not {encoding} at byte {offset}"
-    A016 = "{path}: unknown encoding {encoding!r}"
+    A015 = "{path}: not {encoding} at byte {offset}; name the file's own codec with --encoding, or re-save it as UTF-8"
+    A016 = "{path}: unknown encoding {encoding!r}; give --encoding a codec Python knows (utf-8, cp1252, latin-1, ...)"
     E001 = "the Dask engine needs the dask extra: pip install 'policy-extract[dask]' (or .[dask] in a clone)"
     E002 = "{path}: another run is writing to this folder (lock held by pid {pid}); wait for it or use another --out"
+    E003 = "{path}: not an evaluation file: {problem}; write it again with `policy-extract evaluate`"
+    E004 = "{path}: {problem}; check the path and its permissions, or use another folder"
     G001 = "{path}, line {line}: {problem}"
     G002 = (
-        "{path}, line {line}: span {start}-{end} {label} says {text!r} but the article has {actual!r} at those offsets"
+        "{path}, line {line}: span {start}-{end} {label} says {text!r} but the article has {actual!r} "
+        "at those offsets; fix the offsets, or rebuild the gold with `policy-extract gold`"
     )
     G003 = "gold {gold_id!r} ({gold_path}) and prediction differ in text; re-run extraction on the same article"
-    G004 = "{path}, line {line}: annotation {text!r} ({label}) not found in article {article}"
-    G005 = "{path}, line {line}: annotation {text!r} asks for occurrence {occurrence}; the article has {count}"
+    G004 = (
+        "{path}, line {line}: annotation {text!r} ({label}) not found as a whole word in article {article}; "
+        "copy the string exactly as the article writes it"
+    )
+    G005 = (
+        "{path}, line {line}: annotation {text!r} asks for occurrence {occurrence}; the article has {count}; "
+        "list occurrences from 1 to {count}"
+    )
+    G006 = "{path}: no article with id {id!r} in {articles}; name the annotation file after its article's id"
+
+
+def shown_path(path: str | Path) -> str:
+    """How a message names a path: absolute, so it reads the same from any folder.
+
+    `Path.absolute`, not `resolve`: a symbolic link keeps the name the user gave. A name in
+    angle brackets (`<stdin>`) is not a file and stays as it is.
+
+    >>> shown_path("/data/a.md"), shown_path("<stdin>")
+    ('/data/a.md', '<stdin>')
+    """
+    text = str(path)
+    return text if text.startswith("<") else str(Path(text).absolute())
 
 
 class PolicyExtractError(Exception):

@@ -9,15 +9,18 @@ is scored on its own spans, which the guideline keeps flat.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from nervaluate import Evaluator
 from nervaluate.entities import EvaluationResult
 
-from .errors import GoldError, Messages
+from .errors import GoldError, Messages, PolicyExtractError, shown_path
+from .export import write_text_atomically
 from .spans import match_key
 from .types import SCORED_LABELS
 
@@ -164,3 +167,25 @@ def evaluate(gold: dict[str, dict[str, Any]], predictions: Iterable[dict[str, An
         "missing_predictions": missing,
         "unmatched_predictions": sorted(set(predicted) - set(gold)),
     }
+
+
+def write_evaluation(report: dict[str, Any], path: Path) -> None:
+    """Write an evaluation (as `evaluate` returns it) to `path` as indented JSON, atomically."""
+    write_text_atomically(path, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+
+
+def read_evaluation(path: Path | None) -> dict[str, Any] | None:
+    """The evaluation written to `path` by `write_evaluation`, or None when there is none.
+
+    Raises:
+        PolicyExtractError: when the file is there but is not an evaluation.
+    """
+    if path is None or not path.exists():
+        return None
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise PolicyExtractError(Messages.E003.format(path=shown_path(path), problem=error)) from error
+    if not isinstance(report, dict) or "overall" not in report:
+        raise PolicyExtractError(Messages.E003.format(path=shown_path(path), problem="no `overall` scores"))
+    return report

@@ -14,7 +14,7 @@ from .records import ALIAS_COLUMNS, CSV_COLUMNS, Extraction, Rendered, render
 from .types import SCORED_LABELS, Skipped
 
 
-def write_atomically(path: Path, write: Callable[[IO[str]], None]) -> None:
+def write_atomically(path: Path, write: Callable[[IO[str]], object]) -> None:
     """Write through a temporary file in the same folder, then rename, so no reader sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -25,6 +25,11 @@ def write_atomically(path: Path, write: Callable[[IO[str]], None]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """`write_atomically` for a text already in memory."""
+    write_atomically(path, lambda stream: stream.write(text))
 
 
 class DatasetWriter:
@@ -73,10 +78,8 @@ class DatasetWriter:
             "spans_per_label": {label: self.counts.get(label, 0) for label in SCORED_LABELS},
             "skipped": [{"path": item.path, "reason": item.reason} for item in skipped],
         }
-        write_atomically(
-            self.out_dir / "manifest.json",
-            lambda stream: stream.write(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"),
-        )
+        text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        write_text_atomically(self.out_dir / "manifest.json", text)
         return manifest
 
     def abort(self) -> None:

@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .export import write_atomically
+from .export import write_text_atomically
 from .spans import match_key, sort_key
 from .types import SCORED_LABELS
 
@@ -263,6 +263,6 @@ def write_report(
         pages[page_name(doc_id)] = article_page(record, gold.get(doc_id))
     written = []
     for name, html in pages.items():
-        write_atomically(out_dir / name, lambda stream, html=html: stream.write(html))
+        write_text_atomically(out_dir / name, html)
         written.append(out_dir / name)
     return written

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS_DIR, ROOT
 
-from pipeline.annotations import build_gold_record, whole_word_offsets
+from pipeline.annotations import build_gold, build_gold_record, whole_word_offsets, write_gold
 from pipeline.corpus import read_articles
 from pipeline.errors import GoldError, Messages
 from pipeline.types import Article
@@ -207,7 +207,7 @@ def test_build_gold_record_string_not_in_article_refused_with_file_and_line(tmp_
 
 def test_build_gold_record_glued_string_is_not_found(tmp_path: Path) -> None:
     path = _annotation(tmp_path, "  - {text: Depart, label: ORG}\n")
-    with pytest.raises(GoldError, match="not found in article doc"):
+    with pytest.raises(GoldError, match="not found as a whole word in article doc"):
         build_gold_record(_article(), path)
 
 
@@ -226,6 +226,64 @@ def test_build_gold_record_bad_entry_refused(tmp_path: Path, entry: str, problem
     with pytest.raises(GoldError) as caught:
         build_gold_record(_article(), path)
     assert str(caught.value).startswith(f"{path}, line 4: {problem}")
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "problem"),
+    [
+        ("id: doc\nspans:\n  - {text: DOE, label: ORG\n", 4, "not valid YAML"),
+        ("id: doc\n", 1, "expected a mapping with a `spans` list"),
+        ("- DOE\n", 1, "expected a mapping with a `spans` list"),
+        ("spans:\n  - {text: DOE, label: ORG}\n  - DOE\n", 3, "an entry must be a mapping with `text` and `label`"),
+    ],
+    ids=["broken-yaml", "no-spans", "not-a-mapping", "entry-not-a-mapping"],
+)
+def test_build_gold_record_malformed_source_refused_with_line(
+    tmp_path: Path, content: str, line: int, problem: str
+) -> None:
+    path = tmp_path / "doc.yml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(GoldError) as caught:
+        build_gold_record(_article(), path)
+    assert str(caught.value).startswith(f"{path}, line {line}: {problem}")
+    assert "\n" not in str(caught.value)
+
+
+# --- build_gold / write_gold ----------------------------------------------------------------------
+
+
+def test_build_gold_compiles_every_source_in_file_name_order() -> None:
+    records, skipped = build_gold(ANNOTATIONS_DIR, ARTICLES_DIR)
+    assert skipped == []
+    assert [record["meta"]["id"] for record in records] == [path.stem for path in ANNOTATION_FILES]
+
+
+def test_write_gold_writes_one_line_per_article_atomically(tmp_path: Path) -> None:
+    records, _ = build_gold(ANNOTATIONS_DIR, ARTICLES_DIR)
+    written = write_gold(records, tmp_path / "gold")
+    assert written == [tmp_path / "gold" / path.name for path in GOLD_FILES]
+    for path in GOLD_FILES:
+        assert (tmp_path / "gold" / path.name).read_bytes() == path.read_bytes(), path.name
+    assert not list((tmp_path / "gold").glob(".*"))
+
+
+def test_build_gold_source_without_article_refused_naming_both_folders(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "annotations").mkdir()
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "doc.md").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "annotations" / "doc.yml").write_text("spans:\n  - {text: DOE, label: ORG}\n", encoding="utf-8")
+    (tmp_path / "annotations" / "other.yml").write_text("spans: []\n", encoding="utf-8")
+    with pytest.raises(GoldError) as caught:
+        build_gold(Path("annotations"), Path("articles"))
+    assert str(caught.value) == Messages.G006.format(
+        path=tmp_path / "annotations" / "other.yml", id="other", articles=tmp_path / "articles"
+    )
+
+
+def test_build_gold_missing_folder_refused(tmp_path: Path) -> None:
+    with pytest.raises(GoldError, match="no such file or folder; check the path"):
+        build_gold(tmp_path / "nope", ARTICLES_DIR)
 
 
 # --- the committed corpus -------------------------------------------------------------------------

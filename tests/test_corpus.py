@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.corpus import read_articles, read_gold, split_front_matter
+from pipeline.corpus import (
+    articles_from_gold,
+    count_input_files,
+    find_duplicate_ids,
+    iter_articles,
+    read_articles,
+    read_gold,
+    split_front_matter,
+)
 from pipeline.errors import ArticleError, GoldError, Messages
 from pipeline.types import Article, Skipped
 
@@ -140,7 +148,7 @@ def test_read_articles_jsonl_broken_line_is_skipped_with_line(tmp_path: Path) ->
 def test_read_articles_jsonl_line_without_text_is_skipped(tmp_path: Path) -> None:
     path = _write(tmp_path / "batch.jsonl", '{"body": "A"}\n')
     _, skipped = read_articles([path])
-    problem = "expected an object with a string `text`"
+    problem = 'expected an object with a string `text`, like {"text": "...", "meta": {"id": "..."}}'
     assert _only_skip(skipped).reason == Messages.A007.format(path=path, line=1, problem=problem)
 
 
@@ -239,7 +247,7 @@ def _not_mapping(tmp_path: Path) -> tuple[Path, str]:
 
 def _bad_date(tmp_path: Path) -> tuple[Path, str]:
     path = _write(tmp_path / "bad-date.md", "---\nid: d\ndate: July 2021\n---\n" + BODY)
-    return path, "date 'July 2021' is not an ISO date (YYYY-MM-DD)"
+    return path, "date 'July 2021' is not an ISO date; write it as YYYY-MM-DD"
 
 
 def _unsupported(tmp_path: Path) -> tuple[Path, str]:
@@ -317,6 +325,105 @@ def test_read_articles_duplicate_id_across_md_and_jsonl(tmp_path: Path) -> None:
     assert _only_skip(skipped).reason == Messages.A009.format(id="dup", first=markdown, second=f"{lines}:2")
 
 
+# --- the duplicate-id pass ------------------------------------------------------------------------
+
+
+def test_find_duplicate_ids_names_both_places_across_md_and_jsonl(tmp_path: Path) -> None:
+    markdown = _write(tmp_path / "a.md", "---\nid: dup\n---\n" + BODY)
+    lines = _write(
+        tmp_path / "b.jsonl", '{"text": "x", "meta": {"id": "keep"}}\n{"text": "y", "meta": {"id": "dup"}}\n'
+    )
+    assert find_duplicate_ids([markdown, lines]) == [
+        Messages.A009.format(id="dup", first=markdown, second=f"{lines}:2")
+    ]
+
+
+def test_find_duplicate_ids_file_name_is_the_id_without_front_matter(tmp_path: Path) -> None:
+    (tmp_path / "one").mkdir()
+    _write(tmp_path / "one" / "same.txt", BODY)
+    _write(tmp_path / "two.md", "---\nid: same\n---\n" + BODY)
+    (problem,) = find_duplicate_ids([tmp_path])
+    assert str(tmp_path / "one" / "same.txt") in problem and str(tmp_path / "two.md") in problem
+
+
+def test_find_duplicate_ids_reads_a_text_file_only_up_to_its_body(tmp_path: Path, monkeypatch) -> None:
+    # Past the first line of the body there is nothing the id depends on: no whole read, no decoding of it.
+    first = _write(tmp_path / "first.md", "---\nid: same\ntitle: One\n---\nThe body.\n" + "More text.\n" * 50_000)
+    second = _write(tmp_path / "second.txt", "---\nid: same\n---\n\nThe body.\n")
+
+    def refuse(self: Path) -> bytes:
+        raise AssertionError(f"{self} read whole")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    assert find_duplicate_ids([first, second]) == [Messages.A009.format(id="same", first=first, second=second)]
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["", "---\nid: same\n---\n  \n", "---\nid: same\n\nno closing fence\n", "---\nid: same\ndate: July\n---\nBody."],
+    ids=["empty", "no-body", "unclosed", "bad-date"],
+)
+def test_find_duplicate_ids_ignores_inputs_the_run_skips(tmp_path: Path, content: str) -> None:
+    _write(tmp_path / "same.md", content)
+    _write(tmp_path / "good.md", "---\nid: same\n---\n" + BODY)
+    assert find_duplicate_ids([tmp_path]) == []
+
+
+def test_find_duplicate_ids_agrees_with_the_readers_ids(tmp_path: Path) -> None:
+    corpus, copies = tmp_path / "corpus", tmp_path / "copies"
+    corpus.mkdir()
+    copies.mkdir()
+    (corpus / "bom.txt").write_bytes("---\nid: bom\n---\nBody.\n".encode("utf-16"))
+    (corpus / "crlf.md").write_bytes(b"---\r\nid: 42\r\n---\r\n\r\nBody.\r\n")
+    _write(corpus / "blank-id.md", "---\nid: ' '\n---\n" + BODY)
+    _write(corpus / "rows.jsonl", '{"text": "x"}\n')
+    ids = [item.id for item in iter_articles([corpus]) if isinstance(item, Article)]
+    assert sorted(ids) == ["42", "blank-id", "bom", "rows-1"]
+    for doc_id in ids:
+        _write(copies / f"{doc_id}.txt", BODY)
+    problems = find_duplicate_ids([corpus, copies])
+    assert sorted(problem.split("'")[1] for problem in problems) == sorted(ids)
+
+
+def test_find_duplicate_ids_leaves_standard_input_to_the_run(tmp_path: Path) -> None:
+    assert find_duplicate_ids([Path("-"), _write(tmp_path / "a.md", BODY)]) == []
+
+
+def test_count_input_files_is_none_for_standard_input(tmp_path: Path) -> None:
+    _write(tmp_path / "a.md", BODY)
+    _write(tmp_path / "b.jsonl", '{"text": "x"}\n')
+    assert count_input_files([tmp_path, tmp_path / "missing.md"]) == 2
+    assert count_input_files([tmp_path, Path("-")]) is None
+
+
+# --- messages name paths absolutely ---------------------------------------------------------------
+
+
+def test_messages_name_relative_paths_absolutely(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path / "empty.md", "")
+    (tmp_path / "link.md").symlink_to(tmp_path / "empty.md")
+    _, skipped = read_articles([Path("missing.md"), Path("empty.md"), Path("link.md")])
+    assert [item.path for item in skipped] == ["missing.md", "empty.md", "link.md"]
+    assert [item.reason for item in skipped] == [
+        Messages.A001.format(path=tmp_path / "missing.md"),
+        Messages.A002.format(path=tmp_path / "empty.md"),
+        # A symbolic link keeps its own name (absolute, not resolved).
+        Messages.A002.format(path=tmp_path / "link.md"),
+    ]
+    assert skipped[0].reason.endswith("; check the path")
+
+
+def test_messages_name_jsonl_lines_and_gold_files_absolutely(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path / "rows.jsonl", '{"text": "x", "meta": {"id": "a"}}\n{"text": "  "}\n')
+    (skip,) = [item for item in iter_articles([Path("rows.jsonl")]) if isinstance(item, Skipped)]
+    assert skip.reason == Messages.A002.format(path=f"{tmp_path / 'rows.jsonl'}:2")
+    _write(tmp_path / "gold.jsonl", "{broken\n")
+    with pytest.raises(GoldError, match=rf"^{re.escape(str(tmp_path / 'gold.jsonl'))}, line 1: not valid JSON"):
+        read_gold(Path("gold.jsonl"))
+
+
 # --- gold -----------------------------------------------------------------------------------------
 
 GOLD_TEXT = "In July, the U.S. Department of Energy (DOE) met."
@@ -389,7 +496,7 @@ def test_read_gold_offsets_outside_text(tmp_path: Path, start: object, end: obje
     [
         ('{"meta": {"id": "a"}, "spans": []}', "expected an object with `text`, `meta` and `spans`"),
         ('["text"]', "expected an object with `text`, `meta` and `spans`"),
-        ('{"text": "x", "meta": {}, "spans": []}', "`meta.id` is missing"),
+        ('{"text": "x", "meta": {}, "spans": []}', "`meta.id` is missing; give the record an id"),
     ],
     ids=["no-text", "not-an-object", "no-id"],
 )
@@ -410,3 +517,17 @@ def test_read_gold_duplicate_id(tmp_path: Path) -> None:
 def test_read_gold_missing_path(tmp_path: Path) -> None:
     with pytest.raises(GoldError, match="no such file or folder"):
         read_gold(tmp_path / "nope.jsonl")
+
+
+def test_read_gold_not_utf8_is_refused_with_its_offset(tmp_path: Path) -> None:
+    path = tmp_path / "g.jsonl"
+    path.write_bytes(b'{"text": "caf\xe9"}\n')
+    with pytest.raises(GoldError) as caught:
+        read_gold(path)
+    assert str(caught.value) == Messages.A003.format(path=path, offset=13)
+
+
+def test_articles_from_gold_keep_id_text_meta_and_where(tmp_path: Path) -> None:
+    path = _write(tmp_path / "g.jsonl", _gold_line("a", [_span(GOLD_TEXT, "ORG", "DOE")]) + "\n")
+    (article,) = articles_from_gold(read_gold(path))
+    assert (article.id, article.text, article.meta, article.where) == ("a", GOLD_TEXT, {"id": "a"}, f"{path}:1")

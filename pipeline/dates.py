@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .vocabulary import Vocabulary, per_vocabulary
+from .vocabulary import Vocabulary, alternation, per_vocabulary
 
 Reference = dt.date | int | None
 ARTICLE_DATE = "article_date"
@@ -34,6 +34,7 @@ UNKNOWN_YEAR = "XXXX"
 TWO_DIGIT_YEAR_PIVOT = 50
 # A bare weekday names the one nearest the reference date, at most this many days away.
 WEEKDAY_WINDOW = 3
+QUARTERS = 4
 # Policy commentary speaks of years 1000-2999; "0100-0200" or "the 0120s" are not dates.
 YEAR = r"[12]\d{3}"
 
@@ -94,7 +95,7 @@ def parse_date(text: str, *, reference: Reference = None, vocabulary: Vocabulary
     """
     cleaned = _clean(text)
     mod = None
-    modifier = re.match(rf"^({_alternation(tuple(vocabulary.modifiers))})(?:-| )(.+)$", cleaned)
+    modifier = re.match(rf"^({alternation(vocabulary.modifiers)})(?:-| )(.+)$", cleaned)
     if modifier:
         mod = vocabulary.modifiers[modifier.group(1)]
         cleaned = modifier.group(2)
@@ -114,10 +115,6 @@ def _clean(text: str) -> str:
     cleaned = re.sub(r"\s*-\s*", "-", cleaned)
     cleaned = re.sub(r"\s+", " ", cleaned).strip()
     return re.sub(r"^the ", "", cleaned)
-
-
-def _alternation(words: tuple[str, ...]) -> str:
-    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
 
 def _missing_year(reference: Reference) -> _Year:
@@ -176,11 +173,11 @@ Parser = Callable[[str, Reference, Vocabulary], DateValue | None]
 @per_vocabulary
 def _compiled(vocabulary: Vocabulary) -> dict[str, re.Pattern[str]]:
     """The grammar's regular expressions, compiled once per vocabulary."""
-    m = _alternation(tuple(vocabulary.months))
-    w = _alternation(tuple(vocabulary.weekdays))
-    s = _alternation(tuple(vocabulary.seasons))
-    q = _alternation(tuple(vocabulary.quarters))
-    r = _alternation(tuple(vocabulary.relative))
+    m = alternation(vocabulary.months)
+    w = alternation(vocabulary.weekdays)
+    s = alternation(vocabulary.seasons)
+    q = alternation(_quarter_words(vocabulary))
+    r = alternation(vocabulary.relative)
     y = YEAR
     return {
         "iso_day": re.compile(rf"^({y})-(\d{{2}})-(\d{{2}})$"),
@@ -305,6 +302,12 @@ def _quarter_value(year: _Year, quarter: int) -> DateValue:
     return _value(norm, f"{year.text()}-Q{quarter}", "quarter", year)
 
 
+@per_vocabulary
+def _quarter_words(vocabulary: Vocabulary) -> dict[str, int]:
+    """The words that name a quarter: the ordinals one to four, and the quarter words ("final")."""
+    return {**{word: n for word, n in vocabulary.ordinals.items() if n <= QUARTERS}, **vocabulary.quarters}
+
+
 def _parse_quarters(text: str, reference: Reference, words: Vocabulary) -> DateValue | None:
     g = _compiled(words)
     if found := g["quarter_code"].match(text):
@@ -312,7 +315,7 @@ def _parse_quarters(text: str, reference: Reference, words: Vocabulary) -> DateV
     if found := g["year_quarter_code"].match(text):
         return _quarter_value(_Year(int(found[1]), None), int(found[2]))
     if found := g["quarter_words"].match(text):
-        return _quarter_value(_stated(found[2], reference), words.quarters[found[1]])
+        return _quarter_value(_stated(found[2], reference), _quarter_words(words)[found[1]])
     if (found := g["quarter_relative"].match(text)) and isinstance(reference, dt.date):
         index = reference.year * 4 + (reference.month - 1) // 3 + words.relative[found[1]]
         return _quarter_value(_Year(index // 4, ARTICLE_DATE), index % 4 + 1)

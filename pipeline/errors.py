@@ -33,6 +33,12 @@ class Messages:
     P013 = "{path}: no normalization vocabulary (a file with the top-level key `normalization`)"
     P015 = "{path}:{line} {entry}: matches {share:.0%} of the tokens of all pattern examples; is it too broad?"
     P014 = "{path}: unknown normalization section {key!r}; allowed sections: {allowed}"
+    P016 = "{path}, line {line}, entry {entry}: unknown word list {reference!r}; allowed: {allowed}"
+    P017 = (
+        "{path}, line {line}, entry {entry}: {reference!r} gives no words; a token matches only a list's entries "
+        "of one word, and .leading / .last only its entries of several words"
+    )
+    P018 = "{path}: lexicon list {key!r} is derived from {source}; remove it from the file"
     A001 = "{path}: no such file or folder; check the path"
     A002 = "{path}: empty article (no text after the front matter); add the text or leave the file out"
     A003 = "{path}: not UTF-8 at byte {offset}; re-save the file as UTF-8, or name its codec with --encoding"

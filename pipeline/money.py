@@ -4,8 +4,9 @@ An amount is a currency (sign or prefix before the number, ISO code before or af
 currency word after it), a number with thousands separators and decimals, optionally a second
 number for a range ("$2.5-3 billion"), and a scale word or abbreviation (million, bn, crore).
 Text without a currency ("800,000 jobs", "5 percent", "2 million people") is not money. A
-leading "about", "more than", "nearly" ... marks the amount approximate. `$` alone is
-`default_currency`; `¥` is the yen unless the text names the yuan.
+leading "about", "more than", "nearly" ... marks the amount approximate. `$` alone (and
+"dollars") is `default_currency`; `¥` is the yen unless the text names the yuan (by a word,
+code or alias of CNY).
 
 Signs, codes, currency words, scale words and approximators come from the vocabulary
 (`patterns/normalization.yml`); this module holds only the grammar.
@@ -17,7 +18,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 
-from .vocabulary import Vocabulary, per_vocabulary
+from .vocabulary import Vocabulary, alternation, per_vocabulary
+
+# What the vocabulary maps a sign or word to when it stands for `default_currency`.
+DEFAULT_CURRENCY = "$"
+# `¥` is both the yen's sign and the yuan's; the text's naming of the yuan decides.
+SHARED_SIGN, YUAN = "¥", "CNY"
 
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # Enough digits for any amount written out, so arithmetic stays exact; beyond it is not money.
@@ -99,28 +105,37 @@ def _currency(found: re.Match[str], text: str, vocabulary: Vocabulary, default_c
     sign = found["sign"] or found["code_before"] or found["code_after"] or found["word"]
     if sign is None:
         return None
-    if sign == "$" or vocabulary.currency_words.get(sign.lower()) == "$":
+    currency = (
+        vocabulary.currency_signs.get(sign) or _code(sign, vocabulary) or vocabulary.currency_words.get(sign.lower())
+    )
+    if currency == DEFAULT_CURRENCY:
         return default_currency
-    if sign in vocabulary.currency_signs:
-        currency = vocabulary.currency_signs[sign]
-        mentions_yuan = any(marker in text.lower() for marker in vocabulary.yuan_markers)
-        return "CNY" if currency == "JPY" and sign == "¥" and mentions_yuan else currency
-    if sign.upper() in vocabulary.currency_codes:
-        return vocabulary.code_aliases.get(sign.upper(), sign.upper())
-    return vocabulary.currency_words.get(sign.lower())
+    if sign == SHARED_SIGN and any(marker in text.lower() for marker in _yuan_markers(vocabulary)):
+        return YUAN
+    return currency
 
 
-def _alternation(words: list[str]) -> str:
-    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+def _code(sign: str, vocabulary: Vocabulary) -> str | None:
+    code = sign.upper()
+    if code in vocabulary.code_aliases:
+        return vocabulary.code_aliases[code]
+    return code if code in vocabulary.currency_codes else None
+
+
+@per_vocabulary
+def _yuan_markers(vocabulary: Vocabulary) -> tuple[str, ...]:
+    """The yuan's code, aliases and words, in lower case: "¥5 billion yuan" is CNY."""
+    named = {**vocabulary.currency_words, **vocabulary.code_aliases}
+    return (YUAN.lower(), *(name.lower() for name, currency in named.items() if currency == YUAN))
 
 
 @per_vocabulary
 def _grammar_for(vocabulary: Vocabulary) -> re.Pattern[str]:
     """One expression for every form: [sign|code] number [-number] [scale] [code|currency word]."""
-    signs = _alternation([*vocabulary.currency_signs, "$"])
-    codes = _alternation(vocabulary.currency_codes)
-    scales = _alternation(list(vocabulary.scales))
-    words = _alternation(list(vocabulary.currency_words))
+    signs = alternation(vocabulary.currency_signs)
+    codes = alternation([*vocabulary.currency_codes, *vocabulary.code_aliases])
+    scales = alternation(vocabulary.scales)
+    words = alternation(vocabulary.currency_words)
     return re.compile(
         rf"^(?:(?P<sign>{signs}) ?|(?P<code_before>{codes}) )?"
         rf"(?P<amount>{NUMBER})(?: ?- ?(?:{signs})?(?P<amount_max>{NUMBER}))?"

@@ -1,6 +1,6 @@
 """Read and validate the rule files in `patterns/` into spaCy pattern dicts.
 
-Two kinds of file live there:
+Three kinds of file live there:
 
 * pattern files (top-level key `patterns`): a list of entries, each with an `id`, a
   `label`, a token `pattern` for spaCy's Matcher (or a phrase string), a `description`,
@@ -10,6 +10,11 @@ Two kinds of file live there:
   trim and filter spans;
 * the normalization vocabulary (top-level key `normalization`): month, season, currency and
   scale words that dates and money are read with (see `vocabulary.py`).
+
+Each word list is written once, in the normalization file; the other files refer to it
+(`"@months"` in an `IN` list or a lexicon list, `@months` inside a `REGEX`), and the references
+are expanded here, before validation, so the rule set holds plain lists. The lexicon's
+`currency_prefixes` (the tokenizer's) are derived from the currency signs.
 
 Every problem is reported with the file, the entry id, its line and what is allowed.
 """
@@ -28,7 +33,7 @@ import yaml
 from . import yamlio
 from .errors import Messages, PatternFileError
 from .types import SCORED_LABELS
-from .vocabulary import Vocabulary, vocabulary_from_dict
+from .vocabulary import Vocabulary, currency_prefixes, expand_regex, expand_words, vocabulary_from_dict, word_lists
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -49,8 +54,11 @@ LEXICON_LISTS = (
     "not_entities",
     "not_org_last_words",
     "regions",
-    "currency_prefixes",
 )
+# Lists the lexicon gets from the normalization vocabulary rather than from its file.
+DERIVED_LEXICON_LISTS = {"currency_prefixes": "normalization's currency_signs (those ending in a currency symbol)"}
+# Token-pattern operators whose list, or regex, may refer to a word list.
+LIST_OPERATORS = ("IN", "NOT_IN")
 # The repository's patterns/ folder, installed with the package (see pyproject.toml).
 PACKAGED_PATTERNS = "pipeline.default_patterns"
 MARKED_SPAN = re.compile(r"\[([^\[\]]+)\]")
@@ -120,7 +128,7 @@ def marked_example(example: str) -> tuple[str, str]:
 
 
 def load_rules(patterns_dir: Path | None = None, *, check_tokens: bool = True) -> RuleSet:
-    """Load every `*.yml` file in `patterns_dir` (default: the packaged rule set), refusing the whole set on the first bad entry.
+    """Load every `*.yml` file in `patterns_dir` (default: the packaged rule set); the first bad entry refuses all.
 
     `check_tokens=False` skips spaCy's validation of the token patterns (and so importing
     spaCy); only for files whose exact bytes were validated before.
@@ -134,45 +142,89 @@ def load_rules(patterns_dir: Path | None = None, *, check_tokens: bool = True) -
     vocabulary: Vocabulary | None = None
     first_seen: dict[str, str] = {}
     digests: dict[str, str] = {}
+    documents: list[tuple[Path, Any, dict[int | str, int]]] = []
     for path in paths:
         raw = path.read_bytes()
         digests[path.name] = hashlib.sha256(raw).hexdigest()
-        document, lines = _parse_yaml(path, raw.decode("utf-8"))
-        if isinstance(document, dict) and set(document) == {"lexicon"}:
-            lexicon.update(_validate_lexicon(path, document["lexicon"]))
-            continue
+        documents.append((path, *_parse_yaml(path, raw.decode("utf-8"))))
+    # The other files refer to the vocabulary's lists, so it is read first.
+    for path, document, _ in documents:
         if isinstance(document, dict) and set(document) == {"normalization"}:
             vocabulary = vocabulary_from_dict(path, document["normalization"])
+    lists = word_lists(vocabulary)
+    for path, document, lines in documents:
+        if isinstance(document, dict) and set(document) == {"lexicon"}:
+            lexicon.update(_validate_lexicon(path, document["lexicon"], lines, lists))
+            continue
+        if isinstance(document, dict) and set(document) == {"normalization"}:
             continue
         if not (isinstance(document, dict) and "patterns" in document and set(document) <= PATTERN_FILE_KEYS):
             got = sorted(document) if isinstance(document, dict) else type(document).__name__
             allowed = "patterns (with optional token_classes), lexicon, or normalization"
             raise PatternFileError(Messages.P002.format(path=path, allowed=allowed, got=got))
         for index, raw_entry in enumerate(document["patterns"] or []):
-            line = lines[index] if index < len(lines) else 0
-            entry = _validate_entry(path, line, index, raw_entry, check_tokens)
+            line = lines.get(index, 0)
+            entry = _validate_entry(path, line, index, raw_entry, check_tokens, lists)
             if entry.id in first_seen:
                 raise PatternFileError(
                     Messages.P008.format(path=path, line=entry.line, entry=entry.id, first=first_seen[entry.id])
                 )
             first_seen[entry.id] = f"{path}:{entry.line}"
             entries.append(entry)
+    if vocabulary is not None:
+        lexicon["currency_prefixes"] = currency_prefixes(vocabulary)
     return RuleSet(entries=tuple(entries), lexicon=lexicon, vocabulary=vocabulary, file_digests=digests)
 
 
-def _parse_yaml(path: Path, text: str) -> tuple[Any, list[int]]:
-    """Parse YAML and return the document with the 1-based line of each entry under `patterns`."""
+def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[int | str, int]]:
+    """Parse YAML and return the document with the 1-based line of each item one level down.
+
+    The items are the entries under `patterns` (by index) or the lists under `lexicon` (by name).
+    """
     try:
         document = yamlio.load(text)
         node = yamlio.compose(text)
     except yaml.YAMLError as error:
         raise PatternFileError(Messages.P001.format(path=path, problem=error)) from error
-    lines: list[int] = []
+    lines: dict[int | str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if key.value == "patterns" and isinstance(value, yaml.SequenceNode):
-                lines = [item.start_mark.line + 1 for item in value.value]
+                lines = {index: item.start_mark.line + 1 for index, item in enumerate(value.value)}
+            if key.value == "lexicon" and isinstance(value, yaml.MappingNode):
+                lines = {name.value: name.start_mark.line + 1 for name, _ in value.value}
     return document, lines
+
+
+def expand_references(pattern: list[Any], lists: dict[str, list[str]], where: dict[str, Any]) -> list[Any]:
+    """A token pattern with every word-list reference in its IN / NOT_IN lists and REGEX strings expanded.
+
+    Under LOWER the words are lower-cased, since that attribute is compared in lower case. The
+    pattern's dicts are copied, never changed: YAML anchors share them between entries.
+
+    >>> expand_references([{"LOWER": {"IN": ["@m"]}}, {"OP": "?"}], {"m": ["May"]}, {})
+    [{'LOWER': {'IN': ['may']}}, {'OP': '?'}]
+    """
+    return [
+        {attr: _expand_predicate(attr, value, lists, where) for attr, value in token.items()}
+        if isinstance(token, dict)
+        else token
+        for token in pattern
+    ]
+
+
+def _expand_predicate(attr: str, value: Any, lists: dict[str, list[str]], where: dict[str, Any]) -> Any:
+    if not isinstance(value, dict) or attr == "_":
+        return value
+    lower = attr == "LOWER"
+    expanded = {}
+    for operator, argument in value.items():
+        if operator in LIST_OPERATORS and isinstance(argument, list):
+            argument = expand_words(argument, lists, where, lower=lower)
+        elif operator == "REGEX" and isinstance(argument, str):
+            argument = expand_regex(argument, lists, where, lower=lower)
+        expanded[operator] = argument
+    return expanded
 
 
 def token_attributes() -> tuple[str, ...]:
@@ -189,7 +241,9 @@ def _spacy_problems(pattern: list[dict[str, Any]]) -> list[str]:
     return validate_token_pattern(pattern)
 
 
-def _validate_entry(path: Path, line: int, index: int, raw: Any, check_tokens: bool) -> PatternEntry:
+def _validate_entry(
+    path: Path, line: int, index: int, raw: Any, check_tokens: bool, lists: dict[str, list[str]]
+) -> PatternEntry:
     where = {"path": path, "line": line}
     if not isinstance(raw, dict):
         raise PatternFileError(
@@ -207,6 +261,7 @@ def _validate_entry(path: Path, line: int, index: int, raw: Any, check_tokens: b
         raise PatternFileError(Messages.P006.format(**where, label=raw["label"], allowed=", ".join(SCORED_LABELS)))
     pattern = raw["pattern"]
     if isinstance(pattern, list):
+        pattern = expand_references(pattern, lists, where)
         problems = _spacy_problems(pattern) if check_tokens else []
         if problems:
             allowed = ", ".join(a for a in token_attributes() if a not in ATTRIBUTES_NOT_SET)
@@ -242,18 +297,21 @@ def _validate_entry(path: Path, line: int, index: int, raw: Any, check_tokens: b
     )
 
 
-def _validate_lexicon(path: Path, raw: Any) -> dict[str, list[str]]:
+def _validate_lexicon(
+    path: Path, raw: Any, lines: dict[int | str, int], lists: dict[str, list[str]]
+) -> dict[str, list[str]]:
     if not isinstance(raw, dict):
         raise PatternFileError(Messages.P002.format(path=path, allowed="named lists of words", got=type(raw).__name__))
     lexicon: dict[str, list[str]] = {}
     for key, words in raw.items():
+        where = {"path": path, "line": lines.get(key, "-"), "entry": key}
+        if key in DERIVED_LEXICON_LISTS:
+            raise PatternFileError(Messages.P018.format(path=path, key=key, source=DERIVED_LEXICON_LISTS[key]))
         if key not in LEXICON_LISTS:
             raise PatternFileError(Messages.P010.format(path=path, key=key, allowed=", ".join(LEXICON_LISTS)))
         if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
-            raise PatternFileError(
-                Messages.P005.format(path=path, line="-", entry=key, key=key, expected="a list of strings", got=words)
-            )
-        lexicon[key] = words
+            raise PatternFileError(Messages.P005.format(**where, key=key, expected="a list of strings", got=words))
+        lexicon[key] = expand_words(words, lists, where, lower=False)
     return lexicon
 
 

@@ -26,10 +26,10 @@ WORDS = sorted(
         *VOCABULARY.relative,
         *VOCABULARY.currency_signs,
         *VOCABULARY.currency_codes,
+        *VOCABULARY.code_aliases,
         *VOCABULARY.currency_words,
         *VOCABULARY.scales,
         *VOCABULARY.approximate_words,
-        "$",
         "the",
         "of",
         "quarter",
@@ -60,7 +60,7 @@ SPACE = st.sampled_from(["", " "])
 # Amount-shaped text: [approximator] [sign | code] number [dash number] [scale] [code | currency word].
 AMOUNTS = st.tuples(
     st.sampled_from(["", *(word + " " for word in VOCABULARY.approximate_words)]),
-    st.sampled_from(["", "$", *VOCABULARY.currency_signs, *(code + " " for code in VOCABULARY.currency_codes)]),
+    st.sampled_from(["", *VOCABULARY.currency_signs, *(code + " " for code in VOCABULARY.currency_codes)]),
     NUMBERS,
     st.one_of(st.just(""), st.tuples(DASHES, NUMBERS).map("".join)),
     st.one_of(st.just(""), st.tuples(SPACE, st.sampled_from(sorted(VOCABULARY.scales))).map("".join)),
@@ -72,7 +72,15 @@ AMOUNTS = st.tuples(
 DATE_PIECES = st.one_of(
     NUMBERS,
     st.sampled_from(
-        [*VOCABULARY.months, *VOCABULARY.weekdays, *VOCABULARY.seasons, *VOCABULARY.quarters, "quarter", "fiscal"]
+        [
+            *VOCABULARY.months,
+            *VOCABULARY.weekdays,
+            *VOCABULARY.seasons,
+            *VOCABULARY.ordinals,
+            *VOCABULARY.quarters,
+            "quarter",
+            "fiscal",
+        ]
     ),
     st.from_regex(r"(FY ?|Q)\d{1,4}|\d{1,4}0?s", fullmatch=True),
 )

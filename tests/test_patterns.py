@@ -9,7 +9,14 @@ from conftest import PATTERNS_DIR
 from spacy.language import Language
 
 from pipeline.errors import PatternFileError
-from pipeline.patterns import LEXICON_LISTS, RuleSet, example_failures, load_rules, marked_example
+from pipeline.patterns import (
+    DERIVED_LEXICON_LISTS,
+    LEXICON_LISTS,
+    RuleSet,
+    example_failures,
+    load_rules,
+    marked_example,
+)
 
 ENTRIES = load_rules(PATTERNS_DIR).entries
 
@@ -28,7 +35,7 @@ def test_patterns_every_entry_has_examples_and_unique_ids(rules: RuleSet) -> Non
 def test_patterns_lexicon_lists_are_all_used_by_code(rules: RuleSet) -> None:
     # A list in lexicon.yml that the code does not know would be refused; one the code knows but the
     # data lacks would silently disable a repair.
-    assert set(rules.lexicon) == set(LEXICON_LISTS)
+    assert set(rules.lexicon) == {*LEXICON_LISTS, *DERIVED_LEXICON_LISTS}
 
 
 def test_marked_example_splits_text_and_span() -> None:
@@ -95,6 +102,63 @@ def test_load_rules_names_entry_and_line(tmp_path: Path) -> None:
         load_rules(_write(tmp_path, text))
     assert "line 8, entry org-second" in str(raised.value)
     assert "allowed token attributes: " in str(raised.value) and "IS_TITLE" in str(raised.value)
+
+
+NORMALIZATION = (PATTERNS_DIR / "normalization.yml").read_text(encoding="utf-8")
+
+BAD_REFERENCES = [
+    pytest.param(
+        "patterns:" + GOOD_ENTRY.replace("{LOWER: ministry}", '{LOWER: {IN: ["@planets"]}}'),
+        "line 2, entry org-test: unknown word list '@planets'; allowed: @months, @weekdays",
+        id="unknown-list-in-token",
+    ),
+    pytest.param(
+        "patterns:" + GOOD_ENTRY.replace("{LOWER: ministry}", '{TEXT: {REGEX: "^(?:@month)$"}}'),
+        "entry org-test: unknown word list '@month'",
+        id="unknown-list-in-regex",
+    ),
+    pytest.param(
+        "patterns:" + GOOD_ENTRY.replace("{LOWER: ministry}", '{LOWER: {IN: ["@months.first"]}}'),
+        "unknown word list '@months.first'; allowed: @months, @weekdays, ",
+        id="unknown-view",
+    ),
+    pytest.param(
+        "patterns:" + GOOD_ENTRY.replace("{LOWER: ministry}", '{LOWER: {IN: ["@months.last"]}}'),
+        "entry org-test: '@months.last' gives no words",
+        id="view-of-one-word-list",
+    ),
+    pytest.param('lexicon:\n  leading_words: [the, "@planets"]\n', "line 2, entry leading_words", id="lexicon-list"),
+    pytest.param("lexicon:\n  currency_prefixes: [NZ$]\n", "'currency_prefixes' is derived from", id="derived-list"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_REFERENCES)
+def test_load_rules_refuses_bad_word_list_reference_naming_file_and_entry(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    (tmp_path / "normalization.yml").write_text(NORMALIZATION, encoding="utf-8")
+    with pytest.raises(PatternFileError) as raised:
+        load_rules(_write(tmp_path, text))
+    assert message in str(raised.value)
+    assert "bad.yml" in str(raised.value)
+
+
+def test_load_rules_without_normalization_allows_no_reference(tmp_path: Path) -> None:
+    text = "patterns:" + GOOD_ENTRY.replace("{LOWER: ministry}", '{LOWER: {IN: ["@months"]}}')
+    with pytest.raises(PatternFileError, match="allowed: none"):
+        load_rules(_write(tmp_path, text))
+
+
+def test_load_rules_expands_references_into_plain_lists(tmp_path: Path) -> None:
+    (tmp_path / "normalization.yml").write_text(NORMALIZATION, encoding="utf-8")
+    pattern = '[{LOWER: {IN: ["@seasons", the]}}, {ORTH: {IN: ["@code_aliases"]}}, {TEXT: {REGEX: "^(?:@modifiers)$"}}]'
+    rules = load_rules(_write(tmp_path, "patterns:" + GOOD_ENTRY.replace("[{LOWER: ministry}]", pattern)))
+    assert rules.vocabulary is not None
+    assert rules.entries[0].pattern == [
+        {"LOWER": {"IN": ["spring", "summer", "fall", "autumn", "winter", "the"]}},
+        {"ORTH": {"IN": list(rules.vocabulary.code_aliases)}},
+        {"TEXT": {"REGEX": "^(?:(?:early|late|mid))$"}},
+    ]
 
 
 def test_load_rules_refuses_empty_folder(tmp_path: Path) -> None:

@@ -115,7 +115,7 @@ def _decode(data: bytes) -> Rendered | None:
         return None
     try:
         header = json.loads(header_bytes)
-    except ValueError:  # not JSON, or not UTF-8
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond the parser
         return None
     if not _valid_header(header) or len(body) != sum(header["sizes"]):
         return None
@@ -123,10 +123,12 @@ def _decode(data: bytes) -> Rendered | None:
         return None
     first, second, _ = header["sizes"]
     try:
-        parts = [part.decode("utf-8") for part in (body[:first], body[first : first + second], body[first + second :])]
+        jsonl = body[:first].decode("utf-8")
+        csv = body[first : first + second].decode("utf-8")
+        aliases = body[first + second :].decode("utf-8")
     except UnicodeDecodeError:  # sizes that cut a character: written by something else than `put`
         return None
-    return Rendered(*parts, counts=header["counts"])
+    return Rendered(jsonl, csv, aliases, header["counts"])
 
 
 def _valid_header(header: Any) -> bool:

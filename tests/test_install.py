@@ -110,3 +110,23 @@ def test_installed_components_work_in_a_plain_spacy_pipeline(installed: Path, tm
             [s["text"], s["label"], s.get("norm")] for s in record["spans"] if s.get("scored", True)
         ]
     assert expected and result["docs"] == expected
+
+
+LOAD_SCRIPT = """
+import json, sys
+import spacy
+nlp = spacy.load(sys.argv[1])
+doc = nlp("The Asian Development Bank (ADB) approved $2.5 billion; ADB staff met.")
+print(json.dumps([[s.text, s.label_, s._.norm, s._.canonical] for s in doc.spans["policy"]]))
+"""
+
+
+def test_installed_package_command_writes_a_pipeline_a_fresh_process_loads(installed: Path, tmp_path: Path) -> None:
+    _run([str(installed / "policy-extract"), "package", str(tmp_path / "pipeline")], tmp_path)
+    done = _run([str(installed / "python"), "-c", LOAD_SCRIPT, str(tmp_path / "pipeline")], tmp_path)
+    assert json.loads(done.stdout) == [
+        ["Asian Development Bank", "ORG", None, None],
+        ["ADB", "ORG", None, "Asian Development Bank"],
+        ["$2.5 billion", "MONEY", {"amount": 2500000000, "currency": "USD"}, None],
+        ["ADB", "ORG", None, "Asian Development Bank"],
+    ]

@@ -63,6 +63,8 @@ def parse_money(text: str, *, vocabulary: Vocabulary, default_currency: str = "U
     {'amount': 2500000000, 'currency': 'USD', 'amount_max': 3000000000}
     >>> parse_money("about ₹3,000 crore", vocabulary=words)
     Money(amount=Decimal('30000000000'), currency='INR', amount_max=None, approximate=True)
+    >>> parse_money("2 billion Swiss francs", vocabulary=words).norm()
+    {'amount': 2000000000, 'currency': 'CHF'}
     >>> parse_money("800,000 jobs", vocabulary=words) is None
     True
     """

@@ -9,7 +9,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from conftest import CORPUS_DIR
+from spacy.language import Language
 
+from pipeline.corpus import read_articles, read_gold
+from pipeline.extract import extract
 from pipeline.money import parse_money
 from pipeline.patterns import RuleSet
 
@@ -73,6 +77,13 @@ MONEY_CASES = [
     pytest.param("AUD 1.2bn", 1200 * M, "AUD", None, False, id="aud-before-bn"),
     pytest.param("1.2 billion AUD", 1200 * M, "AUD", None, False, id="aud-after"),
     pytest.param("CHF 200 million", 200 * M, "CHF", None, False, id="chf-before"),
+    pytest.param("ZAR 12 billion", 12 * B, "ZAR", None, False, id="zar-before"),
+    pytest.param("KES 3.4 billion", 3400 * M, "KES", None, False, id="kes-before"),
+    pytest.param("MXN 40 billion", 40 * B, "MXN", None, False, id="mxn-before"),
+    pytest.param("12 billion ZAR", 12 * B, "ZAR", None, False, id="zar-after"),
+    pytest.param("SDR 650 billion", 650 * B, "XDR", None, False, id="sdr-alias"),
+    pytest.param("KSh 5 billion", 5 * B, "KES", None, False, id="ksh-sign"),
+    pytest.param("₦500 billion", 500 * B, "NGN", None, False, id="naira-sign"),
     # Currency words.
     pytest.param("10 billion dollars", 10 * B, "USD", None, False, id="dollars-word"),
     pytest.param("5 billion US dollars", 5 * B, "USD", None, False, id="us-dollars-word"),
@@ -84,6 +95,13 @@ MONEY_CASES = [
     pytest.param("5,000 crore rupees", 50 * B, "INR", None, False, id="rupees-word"),
     pytest.param("3 trillion won", 3 * T, "KRW", None, False, id="won-word"),
     pytest.param("300 million pounds", 300 * M, "GBP", None, False, id="pounds-word"),
+    pytest.param("500 billion dong", 500 * B, "VND", None, False, id="dong-word"),
+    pytest.param("3.2 billion rand", 3200 * M, "ZAR", None, False, id="rand-word"),
+    pytest.param("20 billion naira", 20 * B, "NGN", None, False, id="naira-word"),
+    pytest.param("2 billion Swiss francs", 2 * B, "CHF", None, False, id="swiss-francs"),
+    pytest.param("500 million Mexican pesos", 500 * M, "MXN", None, False, id="mexican-pesos"),
+    pytest.param("3 billion Kenyan shillings", 3 * B, "KES", None, False, id="kenyan-shillings"),
+    pytest.param("5 billion Hong Kong dollars", 5 * B, "HKD", None, False, id="hong-kong-dollars"),
     # Scale words and abbreviations.
     pytest.param("$500 thousand", 500 * K, "USD", None, False, id="scale-thousand"),
     pytest.param("$50k", 50 * K, "USD", None, False, id="scale-k"),
@@ -247,9 +265,49 @@ NOT_MONEY = [
     pytest.param("US jobs", id="us-jobs"),
     pytest.param("$5-3 billion", id="backwards-range"),
     pytest.param("$1,00", id="bad-separator"),
+    # A currency word several currencies share is money only with its country ("Mexican pesos").
+    pytest.param("500 million pesos", id="pesos-alone"),
+    pytest.param("3 billion shillings", id="shillings-alone"),
+    pytest.param("2 billion francs", id="francs-alone"),
 ]
 
 
 @pytest.mark.parametrize("text", NOT_MONEY)
 def test_parse_money_rejects_look_alikes(text: str, rules: RuleSet) -> None:
     assert parse_money(text, vocabulary=rules.vocabulary, default_currency="USD") is None
+
+
+# (text, amount, ISO code) found by the whole pipeline in a sentence: one MONEY span, valued.
+PIPELINE_AMOUNTS = [
+    pytest.param("ZAR 12 billion", 12 * B, "ZAR", id="zar-before"),
+    pytest.param("KES 3.4 billion", 3400 * M, "KES", id="kes-before"),
+    pytest.param("CHF 20 million", 20 * M, "CHF", id="chf-before"),
+    pytest.param("HKD 3 billion", 3 * B, "HKD", id="hkd-before"),
+    pytest.param("MXN 40 billion", 40 * B, "MXN", id="mxn-before"),
+    pytest.param("NT$5 billion", 5 * B, "TWD", id="twd-sign"),
+    pytest.param("R$1 billion", 1 * B, "BRL", id="brl-sign"),
+    pytest.param("500 billion dong", 500 * B, "VND", id="dong-word"),
+    pytest.param("5 billion yuan", 5 * B, "CNY", id="yuan-word"),
+    pytest.param("3.2 billion rand", 3200 * M, "ZAR", id="rand-word"),
+    pytest.param("12 billion ZAR", 12 * B, "ZAR", id="zar-after"),
+    pytest.param("2 billion Swiss francs", 2 * B, "CHF", id="swiss-francs"),
+    pytest.param("500 million Mexican pesos", 500 * M, "MXN", id="mexican-pesos"),
+]
+
+
+@pytest.mark.parametrize(("amount", "value", "currency"), PIPELINE_AMOUNTS)
+def test_pipeline_finds_and_values_amount_in_any_currency(
+    nlp: Language, amount: str, value: int, currency: str
+) -> None:
+    doc = nlp(f"Under the plan, the government will put {amount} into the fund by next spring.")
+    money = [span for span in doc.spans["policy"] if span.label_ == "MONEY"]
+    assert [(span.text, span._.norm) for span in money] == [(amount, {"amount": value, "currency": currency})]
+
+
+def test_pipeline_money_spans_of_the_corpus_all_have_a_value(nlp: Language) -> None:
+    articles, _ = read_articles([CORPUS_DIR / "articles"])
+    predicted = [span for item in extract(nlp, articles) for span in item.record["spans"] if span["label"] == "MONEY"]
+    gold = [span for record in read_gold(CORPUS_DIR / "gold").values() for span in record["spans"]]
+    assert predicted
+    assert [span["text"] for span in predicted if not span.get("norm")] == []
+    assert [span["text"] for span in gold if span["label"] == "MONEY" and not span.get("norm")] == []

@@ -109,7 +109,7 @@ def _flag_for(vocab: Vocab, word_level: dict[str, dict[str, Any]]) -> int | None
 
 def _getters(vocab: Vocab) -> dict[int, Callable[[str], Any]]:
     """The vocab's lexeme attribute getters by attribute id (spaCy's stubs do not declare them)."""
-    return vocab.lex_attr_getters  # type: ignore[attr-defined,no-any-return]
+    return vocab.lex_attr_getters  # type: ignore[attr-defined]
 
 
 def _identity(word: str) -> str:

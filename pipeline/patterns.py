@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
@@ -231,7 +231,8 @@ def token_attributes() -> tuple[str, ...]:
     """The token attributes spaCy's Matcher accepts."""
     from spacy.schemas import TokenPattern
 
-    fields = getattr(TokenPattern, "model_fields", None) or TokenPattern.__fields__
+    # pydantic 2 names them `model_fields`, pydantic 1 `__fields__`; both map names to fields.
+    fields = cast(dict[str, Any], getattr(TokenPattern, "model_fields", None) or TokenPattern.__fields__)
     return tuple(sorted(field.alias for field in fields.values() if field.alias))
 
 

@@ -22,7 +22,7 @@ from . import __version__
 from .cache import CACHE_FORMAT, ExtractionCache, code_digest, run_fingerprint
 from .corpus import duplicate_id
 from .engines import DaskEngine, Engine, LocalEngine
-from .errors import Messages, PolicyExtractError
+from .errors import Messages, PolicyExtractError, shown_path
 from .export import DatasetWriter
 from .patterns import RuleSet
 from .records import Rendered
@@ -237,7 +237,7 @@ class _exclusive:
             self._handle.seek(0)
             holder = self._handle.read().strip() or "?"
             self._handle.close()
-            raise PolicyExtractError(Messages.E002.format(path=self.path.parent, pid=holder)) from error
+            raise PolicyExtractError(Messages.E002.format(path=shown_path(self.path.parent), pid=holder)) from error
         self._handle.seek(0)
         self._handle.truncate()
         self._handle.write(str(os.getpid()))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from .cache import validation_marker
+from .cache import code_digest, validation_marker
 from .export import write_text_atomically
 from .patterns import (
     RuleSet,
@@ -44,7 +44,8 @@ def load_checked_rules(patterns_dir: Path | None, cache_dir: Path) -> CheckedRul
         PatternFileError: when a file is malformed (naming the file, the entry and its line).
     """
     folder = packaged_patterns_dir() if patterns_dir is None else patterns_dir
-    digest = rules_digest({**pattern_file_digests(folder), "spacy": metadata.version("spacy")})
+    # The checks are code too: a changed validator revalidates, as a changed pattern file does.
+    digest = rules_digest({**pattern_file_digests(folder), "spacy": metadata.version("spacy"), "code": code_digest()})
     marker = validation_marker(cache_dir, digest)
     if marker.exists():
         return CheckedRules(load_rules(folder, check_tokens=False), [])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import spacy
+from hypothesis import settings
 from spacy.language import Language
 
 from pipeline.nlp import build_nlp
@@ -16,6 +17,10 @@ from pipeline.types import PipelineSettings
 ROOT = Path(__file__).resolve().parent.parent
 PATTERNS_DIR = ROOT / "patterns"
 CORPUS_DIR = ROOT / "corpus"
+
+# Tests never write into the checkout: no .hypothesis/ example database beside the sources.
+settings.register_profile("policy-extract", database=None)
+settings.load_profile("policy-extract")
 
 
 @pytest.fixture(scope="session")

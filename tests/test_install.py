@@ -79,32 +79,36 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv / "bin"
 
 
-def test_installed_wheel_runs_from_any_folder_with_the_packaged_patterns(installed: Path, tmp_path: Path) -> None:
-    articles = tmp_path / "some" / "folder"
+@pytest.fixture(scope="module")
+def installed_run(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The installed command run from an unrelated folder on a copy of the corpus: (articles, out)."""
+    work = tmp_path_factory.mktemp("installed-run")
+    articles = work / "some" / "folder"
     shutil.copytree(CORPUS_DIR / "articles", articles)
-    elsewhere = tmp_path / "elsewhere"
+    elsewhere = work / "elsewhere"
     elsewhere.mkdir()
-    _run(
-        [str(installed / "policy-extract"), "run", str(articles), "--out", str(tmp_path / "x"), "--workers", "1"],
-        elsewhere,
-    )
-    manifest = json.loads((tmp_path / "x" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["articles"] == len(list(articles.glob("*.md"))) + len(list(articles.glob("*.txt")))
+    out = work / "x"
+    _run([str(installed / "policy-extract"), "run", str(articles), "--out", str(out), "--workers", "1"], elsewhere)
+    return articles, out
+
+
+def test_installed_wheel_runs_from_any_folder_with_the_packaged_patterns(installed_run: tuple[Path, Path]) -> None:
+    articles, out = installed_run
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["articles"] == len([path for path in articles.iterdir() if path.suffix in (".md", ".txt")])
     assert all(manifest["spans_per_label"].values())
     assert manifest["skipped"] == []
 
 
-def test_installed_components_work_in_a_plain_spacy_pipeline(installed: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    _run(
-        [str(installed / "policy-extract"), "run", str(CORPUS_DIR / "articles"), "--out", str(out), "--workers", "1"],
-        tmp_path,
-    )
-    done = _run([str(installed / "python"), "-c", ADD_PIPE_SCRIPT, str(out / "mentions.jsonl")], tmp_path)
+def test_installed_components_work_in_a_plain_spacy_pipeline(
+    installed: Path, installed_run: tuple[Path, Path], tmp_path: Path
+) -> None:
+    mentions = installed_run[1] / "mentions.jsonl"
+    done = _run([str(installed / "python"), "-c", ADD_PIPE_SCRIPT, str(mentions)], tmp_path)
     result = json.loads(done.stdout)
     assert not result["package"].startswith(str(ROOT)), result["package"]
     expected = {}
-    for line in (out / "mentions.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in mentions.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         expected[record["meta"]["id"]] = [
             [s["text"], s["label"], s.get("norm")] for s in record["spans"] if s.get("scored", True)

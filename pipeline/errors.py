@@ -30,7 +30,10 @@ class Messages:
         "{path}, line {line}, entry {entry}: {attributes} need the tagger or parser, which the pipeline "
         "excludes for speed; describe the shape with LOWER, ORTH, SHAPE, IS_TITLE, IS_UPPER or punctuation"
     )
-    P013 = "{path}: no normalization vocabulary (a file with the top-level key `normalization`)"
+    P013 = (
+        "{path}: no normalization vocabulary (a file with the top-level key `normalization`); "
+        "add one, starting from a copy of the packaged normalization.yml"
+    )
     P015 = "{path}:{line} {entry}: matches {share:.0%} of the tokens of all pattern examples; is it too broad?"
     P014 = "{path}: unknown normalization section {key!r}; allowed sections: {allowed}"
     P016 = "{path}, line {line}, entry {entry}: unknown word list {reference!r}; allowed: {allowed}"

@@ -17,13 +17,10 @@ from . import __version__
 from .components import acronyms, dates, money, policy_spans  # noqa: F401  (registers the factories)
 from .patterns import RuleSet, load_rules
 from .spans import SPANS_KEY
-from .tokenizer import customize_tokenizer
 from .types import PipelineSettings
 
 # The components, in pipe order; each starts with the packaged rules and is given `rules` by `initialize`.
 POLICY_PIPES = ("policy_spans", "policy_acronyms", "policy_dates", "policy_money")
-
-__all__ = ["POLICY_PIPES", "SPANS_KEY", "add_policy_pipes", "build_nlp", "customize_tokenizer", "save_pipeline"]
 
 
 def add_policy_pipes(nlp: Language, rules: RuleSet | None = None) -> Language:

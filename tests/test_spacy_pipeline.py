@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from spacy.training import Example
 from pipeline.batch import RunOptions, run_batch
 from pipeline.components.attributes import register_attributes
 from pipeline.corpus import iter_articles, read_articles, read_gold
+from pipeline.errors import PatternFileError
 from pipeline.lexeme_flags import WordTest
 from pipeline.nlp import POLICY_PIPES, save_pipeline
 from pipeline.patterns import RuleSet, load_rules, packaged_patterns_dir
@@ -164,3 +166,13 @@ def test_nlp_evaluate_reports_the_span_group_per_label(nlp: Language) -> None:
 
 def test_build_nlp_is_the_model_ner_and_the_four_components(nlp: Language) -> None:
     assert nlp.pipe_names == ["ner", *POLICY_PIPES]
+
+
+def test_initialize_refuses_a_rule_set_without_a_vocabulary_naming_its_folder(tmp_path: Path) -> None:
+    shutil.copy(packaged_patterns_dir() / "names.yml", tmp_path / "names.yml")
+    shutil.copy(packaged_patterns_dir() / "normalization.yml", tmp_path / "normalization.yml")
+    rules = load_rules(tmp_path)
+    without = replace(rules, vocabulary=None)
+    dates = spacy.blank("en").add_pipe("policy_dates")
+    with pytest.raises(PatternFileError, match=f"{tmp_path}: no normalization vocabulary.*add one"):
+        dates.initialize(rules=without)

@@ -75,7 +75,6 @@ class PolicySpans:
         self.spans_key = spans_key
         self.label_map = label_map
         self.scorer = scorer
-        self._set_rules([], {})
         self.initialize()
 
     # ---- the rules as data, as spaCy's span_ruler holds its patterns ----

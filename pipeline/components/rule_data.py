@@ -43,7 +43,8 @@ def read_rules(path: str | None = None) -> RuleSet:
 def rules_vocabulary(rules: RuleSet) -> Vocabulary:
     """The normalization vocabulary of a rule set; a set without one cannot configure dates or money."""
     if rules.vocabulary is None:
-        raise PatternFileError(Messages.P013.format(path=", ".join(sorted(rules.file_digests)) or "the rule set"))
+        folders = sorted({str(Path(entry.path).parent) for entry in rules.entries}) or ["the rule set"]
+        raise PatternFileError(Messages.P013.format(path=", ".join(folders)))
     return rules.vocabulary
 
 

@@ -176,3 +176,13 @@ def test_initialize_refuses_a_rule_set_without_a_vocabulary_naming_its_folder(tm
     dates = spacy.blank("en").add_pipe("policy_dates")
     with pytest.raises(PatternFileError, match=f"{tmp_path}: no normalization vocabulary.*add one"):
         dates.initialize(rules=without)
+
+
+def test_add_patterns_adds_a_rule_and_refuses_an_invalid_one() -> None:
+    nlp = spacy.blank("en")
+    pipe = nlp.add_pipe("policy_spans")
+    pipe.add_patterns([{"label": "EVENT", "pattern": [{"LOWER": "ocean"}, {"LOWER": "week"}], "id": "event-test"}])
+    doc = nlp("They met during Ocean Week.")
+    assert [(s.text, s.label_, s.id_) for s in doc.spans[SPANS_KEY]] == [("Ocean Week", "EVENT", "event-test")]
+    with pytest.raises(PatternFileError, match="'event-broken' is not valid for spaCy's Matcher"):
+        pipe.add_patterns([{"label": "EVENT", "pattern": [{"NOTANATTR": 1}], "id": "event-broken"}])

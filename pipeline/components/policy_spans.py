@@ -29,10 +29,12 @@ import srsly
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline.span_ruler import overlapping_labeled_spans_score
+from spacy.schemas import validate_token_pattern
 from spacy.tokens import Doc, Span, SpanGroup
 from spacy.training import Example
 from spacy.util import registry
 
+from ..errors import Messages, PatternFileError
 from ..lexeme_flags import flagged_patterns
 from ..patterns import RuleSet
 from ..spans import SPANS_KEY
@@ -101,8 +103,20 @@ class PolicySpans:
         return {key: list(words) for key, words in self._lexicon.items()}
 
     def add_patterns(self, patterns: Iterable[PatternDict]) -> None:
-        """Add patterns (`{"label", "pattern", "id"}`, token lists or phrase strings), as `SpanRuler.add_patterns`."""
+        """Add patterns (`{"label", "pattern", "id"}`, token lists or phrase strings), as `SpanRuler.add_patterns`.
+
+        Raises:
+            PatternFileError: for a token pattern spaCy's Matcher would refuse, naming its id.
+        """
         patterns = list(patterns)
+        for pattern in patterns:
+            problems = validate_token_pattern(pattern["pattern"]) if isinstance(pattern["pattern"], list) else []
+            if problems:
+                raise PatternFileError(Messages.P020.format(entry=pattern.get("id"), problem="; ".join(problems)))
+        self._add(patterns)
+
+    def _add(self, patterns: list[PatternDict]) -> None:
+        """Add patterns already validated (by `load_rules`, or before they were saved)."""
         for pattern, flagged in zip(patterns, flagged_patterns(self.nlp.vocab, patterns), strict=True):
             match_id = repr((pattern["label"], pattern.get("id") or ""))
             self._pattern_labels[self.nlp.vocab.strings.add(match_id)] = (
@@ -122,7 +136,7 @@ class PolicySpans:
         self._matcher = Matcher(self.nlp.vocab, validate=False)
         self._phrase_matcher = PhraseMatcher(self.nlp.vocab)
         self._set_lexicon(lexicon)
-        self.add_patterns(patterns)
+        self._add(patterns)
 
     def _set_lexicon(self, lexicon: dict[str, list[str]]) -> None:
         self._lexicon = {key: list(words) for key, words in lexicon.items()}

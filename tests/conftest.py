@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,20 @@ CORPUS_DIR = ROOT / "corpus"
 # Tests never write into the checkout: no .hypothesis/ example database beside the sources.
 settings.register_profile("policy-extract", database=None)
 settings.load_profile("policy-extract")
+
+
+# Tests of the run's machinery (engines, cache, faults) read this many corpus articles, so the
+# suite's time does not grow with the corpus; the end-to-end tests read all of it.
+SAMPLE_ARTICLES = 6
+
+
+@pytest.fixture(scope="session")
+def article_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding a copy of the first SAMPLE_ARTICLES corpus articles (one article a file)."""
+    folder = tmp_path_factory.mktemp("article-sample")
+    for path in sorted((CORPUS_DIR / "articles").glob("*.md"))[:SAMPLE_ARTICLES]:
+        shutil.copy2(path, folder / path.name)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS_DIR, PATTERNS_DIR
+from conftest import CORPUS_DIR, PATTERNS_DIR, SAMPLE_ARTICLES
 
 from pipeline import workers
 from pipeline.batch import LOCK_NAME, RunOptions, _exclusive, run_batch
@@ -22,18 +22,7 @@ from pipeline.types import Article, PipelineSettings
 
 DATASETS = ("mentions.jsonl", "mentions.csv", "aliases.csv")
 SETTINGS = PipelineSettings(patterns_dir=PATTERNS_DIR)
-# The batch machinery is tested on a fixed number of corpus articles, so the suite's time does
-# not grow with the corpus (the end-to-end tests read all of it).
-ARTICLES = 6
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of the first ARTICLES corpus articles (one article a file)."""
-    folder = tmp_path_factory.mktemp("sample")
-    for path in sorted((CORPUS_DIR / "articles").glob("*.md"))[:ARTICLES]:
-        shutil.copy2(path, folder / path.name)
-    return folder
+ARTICLES = SAMPLE_ARTICLES
 
 
 def _run(out: Path, rules: RuleSet, paths: list[Path], **options) -> dict:
@@ -46,71 +35,71 @@ def _datasets(out: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def one_worker(tmp_path_factory: pytest.TempPathFactory, rules: RuleSet, sample: Path) -> Path:
+def one_worker(tmp_path_factory: pytest.TempPathFactory, rules: RuleSet, article_sample: Path) -> Path:
     out = tmp_path_factory.mktemp("one-worker")
-    _run(out, rules, [sample], workers=1)
+    _run(out, rules, [article_sample], workers=1)
     return out
 
 
 def test_run_batch_two_workers_match_one_byte_for_byte(
-    tmp_path: Path, rules: RuleSet, one_worker: Path, sample: Path
+    tmp_path: Path, rules: RuleSet, one_worker: Path, article_sample: Path
 ) -> None:
-    manifest = _run(tmp_path, rules, [sample], workers=2, chunk_size=3)
+    manifest = _run(tmp_path, rules, [article_sample], workers=2, chunk_size=3)
     assert manifest["run"]["processed"] == ARTICLES
     assert _datasets(tmp_path) == _datasets(one_worker)
 
 
 def test_run_batch_dask_local_cluster_matches_local_engine(
-    tmp_path: Path, rules: RuleSet, one_worker: Path, sample: Path
+    tmp_path: Path, rules: RuleSet, one_worker: Path, article_sample: Path
 ) -> None:
     pytest.importorskip("distributed", reason="the dask extra is not installed (pip install .[dask])")
-    manifest = _run(tmp_path, rules, [sample], workers=2, engine="dask", chunk_size=4)
+    manifest = _run(tmp_path, rules, [article_sample], workers=2, engine="dask", chunk_size=4)
     assert manifest["run"]["engine"] == "dask"
     assert _datasets(tmp_path) == _datasets(one_worker)
 
 
 def test_run_batch_rerun_takes_everything_from_the_cache(
-    tmp_path: Path, rules: RuleSet, one_worker: Path, sample: Path
+    tmp_path: Path, rules: RuleSet, one_worker: Path, article_sample: Path
 ) -> None:
-    first = _run(tmp_path, rules, [sample])
-    second = _run(tmp_path, rules, [sample])
+    first = _run(tmp_path, rules, [article_sample])
+    second = _run(tmp_path, rules, [article_sample])
     assert (first["run"]["processed"], second["run"]["processed"], second["run"]["reused"]) == (ARTICLES, 0, ARTICLES)
     assert _datasets(tmp_path) == _datasets(one_worker)
 
 
-def test_run_batch_new_article_costs_only_itself(tmp_path: Path, rules: RuleSet, sample: Path) -> None:
+def test_run_batch_new_article_costs_only_itself(tmp_path: Path, rules: RuleSet, article_sample: Path) -> None:
     corpus = tmp_path / "articles"
-    shutil.copytree(sample, corpus)
+    shutil.copytree(article_sample, corpus)
     _run(tmp_path / "out", rules, [corpus])
     (corpus / "new.md").write_text("---\nid: new\n---\nThe Asian Development Bank lent $2 billion in May 2023.\n")
     manifest = _run(tmp_path / "out", rules, [corpus])
     assert (manifest["run"]["processed"], manifest["run"]["reused"]) == (1, ARTICLES)
 
 
-def test_run_batch_changed_pattern_file_redoes_everything(tmp_path: Path, rules: RuleSet, sample: Path) -> None:
-    _run(tmp_path / "out", rules, [sample])
+def test_run_batch_changed_pattern_file_redoes_everything(tmp_path: Path, rules: RuleSet, article_sample: Path) -> None:
+    _run(tmp_path / "out", rules, [article_sample])
     patterns = tmp_path / "patterns"
     shutil.copytree(PATTERNS_DIR, patterns)
     with (patterns / "lexicon.yml").open("a", encoding="utf-8") as stream:
         stream.write("# a curator's note\n")
-    manifest = _run(tmp_path / "out", load_rules(patterns), [sample])
+    manifest = _run(tmp_path / "out", load_rules(patterns), [article_sample])
     assert (manifest["run"]["processed"], manifest["run"]["reused"]) == (ARTICLES, 0)
 
 
-def test_run_batch_force_ignores_the_cache(tmp_path: Path, rules: RuleSet, sample: Path) -> None:
-    _run(tmp_path, rules, [sample])
-    assert _run(tmp_path, rules, [sample], force=True)["run"]["processed"] == ARTICLES
+def test_run_batch_force_ignores_the_cache(tmp_path: Path, rules: RuleSet, article_sample: Path) -> None:
+    _run(tmp_path, rules, [article_sample])
+    assert _run(tmp_path, rules, [article_sample], force=True)["run"]["processed"] == ARTICLES
 
 
-def test_run_batch_cache_in_a_given_folder(tmp_path: Path, rules: RuleSet, sample: Path) -> None:
-    _run(tmp_path / "a", rules, [sample], cache_dir=tmp_path / "shared-cache")
-    manifest = _run(tmp_path / "b", rules, [sample], cache_dir=tmp_path / "shared-cache")
+def test_run_batch_cache_in_a_given_folder(tmp_path: Path, rules: RuleSet, article_sample: Path) -> None:
+    _run(tmp_path / "a", rules, [article_sample], cache_dir=tmp_path / "shared-cache")
+    manifest = _run(tmp_path / "b", rules, [article_sample], cache_dir=tmp_path / "shared-cache")
     assert manifest["run"]["reused"] == ARTICLES
     assert not (tmp_path / "b" / ".cache").exists()
 
 
-def test_run_batch_reads_jsonl_from_standard_input(tmp_path: Path, rules: RuleSet, sample: Path) -> None:
-    articles, _ = read_articles([sample])
+def test_run_batch_reads_jsonl_from_standard_input(tmp_path: Path, rules: RuleSet, article_sample: Path) -> None:
+    articles, _ = read_articles([article_sample])
     lines = "".join(json.dumps({"text": a.text, "meta": a.meta}) + "\n" for a in articles)
     items = iter_articles([Path("-")], stdin=io.StringIO(lines))
     manifest, _ = run_batch(items, SETTINGS, rules, tmp_path, RunOptions())
@@ -125,14 +114,14 @@ def test_run_batch_reads_glob_patterns(tmp_path: Path, rules: RuleSet) -> None:
     assert named and {Path(where).name for where in manifest["inputs"]} == named
 
 
-def test_run_batch_refuses_a_folder_another_run_holds(tmp_path: Path, rules: RuleSet, sample: Path) -> None:
+def test_run_batch_refuses_a_folder_another_run_holds(tmp_path: Path, rules: RuleSet, article_sample: Path) -> None:
     with _exclusive(tmp_path), pytest.raises(PolicyExtractError, match="another run is writing"):
-        _run(tmp_path, rules, [sample])
+        _run(tmp_path, rules, [article_sample])
     assert (tmp_path / LOCK_NAME).exists()
 
 
-def test_exclusions_do_not_change_the_output(nlp, sample: Path) -> None:
-    articles, _ = read_articles([sample])
+def test_exclusions_do_not_change_the_output(nlp, article_sample: Path) -> None:
+    articles, _ = read_articles([article_sample])
     full = build_nlp(PipelineSettings(patterns_dir=PATTERNS_DIR, exclude=()), load_rules(PATTERNS_DIR))
     assert "parser" in full.pipe_names and "parser" not in nlp.pipe_names
     slim_records = [item.record for item in extract(nlp, articles)]

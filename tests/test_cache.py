@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS_DIR, PATTERNS_DIR, ROOT
+from conftest import PATTERNS_DIR, ROOT
 
 from pipeline.batch import RunOptions, run_batch
 from pipeline.cache import code_digest
@@ -31,8 +31,8 @@ def _datasets(out: Path) -> dict[str, bytes]:
     return {name: (out / name).read_bytes() for name in DATASETS}
 
 
-def _run(out: Path, rules: RuleSet, **options) -> dict:
-    manifest, _ = run_batch(iter_articles([CORPUS_DIR / "articles"]), SETTINGS, rules, out, RunOptions(**options))
+def _run(out: Path, rules: RuleSet, articles: Path, **options) -> dict:
+    manifest, _ = run_batch(iter_articles([articles]), SETTINGS, rules, out, RunOptions(**options))
     return manifest
 
 
@@ -46,9 +46,9 @@ def _package_copy(folder: Path) -> Path:
     return folder
 
 
-def _cli_run(package: Path, out: Path) -> dict:
-    """`python -m pipeline run` on the corpus with `package` first on the path; the run's manifest."""
-    command = [sys.executable, "-m", "pipeline", "run", str(CORPUS_DIR / "articles"), "--out", str(out)]
+def _cli_run(package: Path, out: Path, articles: Path) -> dict:
+    """`python -m pipeline run` on `articles` with `package` first on the path; the run's manifest."""
+    command = [sys.executable, "-m", "pipeline", "run", str(articles), "--out", str(out)]
     command += ["--workers", "1", "--patterns", str(PATTERNS_DIR)]
     # The working directory is the copy: `python -m` puts it first on sys.path, so the copy is what runs.
     environment = {**os.environ, "PYTHONPATH": str(package)}
@@ -57,14 +57,14 @@ def _cli_run(package: Path, out: Path) -> dict:
     return _manifest(out)
 
 
-def test_cache_edited_component_redoes_every_article(tmp_path: Path) -> None:
+def test_cache_edited_component_redoes_every_article(tmp_path: Path, article_sample: Path) -> None:
     package = _package_copy(tmp_path / "package")
     out = tmp_path / "out"
-    first = _cli_run(package, out)
-    unchanged = _cli_run(package, out)
+    first = _cli_run(package, out, article_sample)
+    unchanged = _cli_run(package, out, article_sample)
     with (package / "pipeline" / "components" / "dates.py").open("a", encoding="utf-8") as stream:
         stream.write("# an edit that changes no behaviour, but the code all the same\n")
-    edited = _cli_run(package, out)
+    edited = _cli_run(package, out, article_sample)
 
     articles = first["run"]["articles"]
     assert articles > 1 and first["run"]["processed"] == articles
@@ -78,10 +78,10 @@ def test_cache_edited_component_redoes_every_article(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def clean_run(tmp_path_factory: pytest.TempPathFactory, rules: RuleSet) -> tuple[Path, dict]:
+def clean_run(tmp_path_factory: pytest.TempPathFactory, rules: RuleSet, article_sample: Path) -> tuple[Path, dict]:
     """A run into a fresh folder: its datasets and cache are what every damaged run must give back."""
     out = tmp_path_factory.mktemp("clean")
-    return out, _run(out, rules)
+    return out, _run(out, rules, article_sample)
 
 
 def test_cache_code_digest_is_in_the_manifest_and_stable(clean_run: tuple[Path, dict]) -> None:
@@ -146,33 +146,35 @@ def _damaged_copy(clean: Path, folder: Path, damage: Callable[[Path], None]) -> 
 
 @pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
 def test_cache_damaged_entry_is_recomputed_never_served(
-    tmp_path: Path, rules: RuleSet, clean_run: tuple[Path, dict], damage: Callable[[Path], None]
+    tmp_path: Path, rules: RuleSet, clean_run: tuple[Path, dict], damage: Callable[[Path], None], article_sample: Path
 ) -> None:
     clean, clean_manifest = clean_run
     lost = _damaged_copy(clean, tmp_path, damage)
-    manifest = _run(tmp_path, rules)
+    manifest = _run(tmp_path, rules, article_sample)
     articles = clean_manifest["run"]["articles"]
     assert lost >= 1 and (manifest["run"]["processed"], manifest["run"]["reused"]) == (lost, articles - lost)
     assert _datasets(tmp_path) == _datasets(clean)
     # The entry was written anew: the next run takes everything from the cache.
-    assert _run(tmp_path, rules)["run"]["reused"] == articles
+    assert _run(tmp_path, rules, article_sample)["run"]["reused"] == articles
 
 
 def test_cache_force_recomputes_over_a_damaged_entry(
-    tmp_path: Path, rules: RuleSet, clean_run: tuple[Path, dict]
+    tmp_path: Path, rules: RuleSet, clean_run: tuple[Path, dict], article_sample: Path
 ) -> None:
     clean, clean_manifest = clean_run
     _damaged_copy(clean, tmp_path, _make_a_folder)
-    manifest = _run(tmp_path, rules, force=True)
+    manifest = _run(tmp_path, rules, article_sample, force=True)
     assert manifest["run"]["processed"] == clean_manifest["run"]["articles"]
     assert _datasets(tmp_path) == _datasets(clean)
-    assert _run(tmp_path, rules)["run"]["reused"] == clean_manifest["run"]["articles"]
+    assert _run(tmp_path, rules, article_sample)["run"]["reused"] == clean_manifest["run"]["articles"]
 
 
-def test_cache_unchanged_rerun_reuses_everything(tmp_path: Path, rules: RuleSet, clean_run: tuple[Path, dict]) -> None:
+def test_cache_unchanged_rerun_reuses_everything(
+    tmp_path: Path, rules: RuleSet, clean_run: tuple[Path, dict], article_sample: Path
+) -> None:
     clean, clean_manifest = clean_run
     shutil.copytree(clean / ".cache", tmp_path / ".cache")
-    manifest = _run(tmp_path, rules)
+    manifest = _run(tmp_path, rules, article_sample)
     assert (manifest["run"]["processed"], manifest["run"]["reused"]) == (0, clean_manifest["run"]["articles"])
     assert manifest["tool"] == clean_manifest["tool"]
     assert _datasets(tmp_path) == _datasets(clean)

@@ -17,7 +17,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS_DIR, ROOT
+from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -80,11 +80,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def installed_run(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The installed command run from an unrelated folder on a copy of the corpus: (articles, out)."""
+def installed_run(installed: Path, tmp_path_factory: pytest.TempPathFactory, article_sample: Path) -> tuple[Path, Path]:
+    """The installed command run from an unrelated folder on a copy of corpus articles: (articles, out)."""
     work = tmp_path_factory.mktemp("installed-run")
     articles = work / "some" / "folder"
-    shutil.copytree(CORPUS_DIR / "articles", articles)
+    shutil.copytree(article_sample, articles)
     elsewhere = work / "elsewhere"
     elsewhere.mkdir()
     out = work / "x"

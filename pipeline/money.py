@@ -131,6 +131,10 @@ def _yuan_markers(vocabulary: Vocabulary) -> tuple[str, ...]:
     return (YUAN.lower(), *(name.lower() for name, currency in named.items() if currency == YUAN))
 
 
+# Between the two ends of a range written out ("between USD 250 and USD 300 million", "€4 to €6 billion").
+RANGE_WORDS = "and|to"
+
+
 @per_vocabulary
 def _grammar_for(vocabulary: Vocabulary) -> re.Pattern[str]:
     """One expression for every form: [sign|code] number [-number] [scale] [code|currency word]."""
@@ -140,7 +144,8 @@ def _grammar_for(vocabulary: Vocabulary) -> re.Pattern[str]:
     words = alternation(vocabulary.currency_words)
     return re.compile(
         rf"^(?:(?P<sign>{signs}) ?|(?P<code_before>{codes}) )?"
-        rf"(?P<amount>{NUMBER})(?: ?- ?(?:{signs})?(?P<amount_max>{NUMBER}))?"
+        rf"(?P<amount>{NUMBER})"
+        rf"(?:(?: ?- ?| (?:{RANGE_WORDS}) )(?:(?:{signs}) ?|(?:{codes}) )?(?P<amount_max>{NUMBER}))?"
         rf"(?: ?(?P<scale>{scales})\b(?: (?P<scale2>{scales})\b)?)?"
         rf"(?: (?P<code_after>{codes})\b| (?P<word>{words})\b)?$",
         re.IGNORECASE,

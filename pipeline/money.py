@@ -25,7 +25,8 @@ DEFAULT_CURRENCY = "$"
 # `¥` is both the yen's sign and the yuan's; the text's naming of the yuan decides.
 SHARED_SIGN, YUAN = "¥", "CNY"
 
-NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# Western grouping (2,450,000), Indian grouping (24,50,000: lakhs and crores in pairs), or none.
+NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?|\d+(?:\.\d+)?"
 # Enough digits for any amount written out, so arithmetic stays exact; beyond it is not money.
 DECIMAL_DIGITS = 40
 

@@ -131,6 +131,7 @@ MONEY_CASES = [
     pytest.param("US$1.5-2 billion", 1500 * M, "USD", 2 * B, False, id="range-us-dollar"),
     pytest.param("5-6 trillion yen", 5 * T, "JPY", 6 * T, False, id="range-currency-word"),
     pytest.param("USD 250 and USD 300 million", 250 * M, "USD", 300 * M, False, id="range-and-repeated-code"),
+    pytest.param("Rs 2,45,000 crore", 2450000000000, "INR", None, False, id="indian-digit-grouping"),
     pytest.param("€4 to €6 billion", 4 * B, "EUR", 6 * B, False, id="range-to-repeated-sign"),
     pytest.param(
         "$2-$3 billion",

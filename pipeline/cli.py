@@ -27,7 +27,7 @@ from .batch import Progress, RunOptions, run_batch
 from .corpus import MAX_ARTICLE_CHARACTERS, count_input_files, find_duplicate_ids, iter_articles, read_gold
 from .errors import Messages, PolicyExtractError, shown_path
 from .rulecheck import load_checked_rules
-from .types import Article, PipelineSettings, Skipped
+from .types import TEST_SPLIT, Article, PipelineSettings, Skipped
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 
@@ -258,6 +258,13 @@ def evaluate_command(
     show_errors: Annotated[
         bool, typer.Option("--errors/--no-errors", help="Print every false positive and false negative.")
     ] = True,
+    show_test_errors: Annotated[
+        bool,
+        typer.Option(
+            "--show-test-errors",
+            help="Also print the errors on the test split (hidden by default, so that nobody tunes on it).",
+        ),
+    ] = False,
 ) -> None:
     """Score predictions against gold: precision, recall and F1.
 
@@ -286,13 +293,21 @@ def evaluate_command(
         report = evaluate(gold_records, predictions)
         report["system"] = "bare model" if no_rules else "rules + model"
         write_evaluation(report, out)
+    hidden = 0
     if show_errors:
         for error in report["errors"]:
+            if error["split"] == TEST_SPLIT and not show_test_errors:
+                hidden += 1
+                continue
             typer.echo(f"{error['kind']:<15} {error['doc_id']:<34} {error['label']:<10} {error['context']}")
+    if hidden:
+        typer.echo(
+            f"({hidden} errors on the test split not shown: it is never tuned on; --show-test-errors shows them)"
+        )
     typer.echo(f"\n{report['system']}: {len(gold_records)} gold articles, scores written to {shown_path(out)}")
     typer.echo(_score_table(report))
     if not no_rules:
-        typer.echo(_normalization_table(report, show_errors))
+        typer.echo(_normalization_table(report, show_errors, show_test_errors))
 
 
 def _score_table(report: dict[str, Any]) -> str:
@@ -319,7 +334,7 @@ def _score_table(report: dict[str, Any]) -> str:
     return pd.DataFrame(rows).to_string(index=False, float_format=lambda value: f"{value:.3f}")
 
 
-def _normalization_table(report: dict[str, Any], show_mismatches: bool) -> str:
+def _normalization_table(report: dict[str, Any], show_mismatches: bool, show_test: bool) -> str:
     import pandas as pd
 
     normalization = report["normalization"]
@@ -328,6 +343,7 @@ def _normalization_table(report: dict[str, Any], show_mismatches: bool) -> str:
         lines += [
             f"mismatch {m['doc_id']:<34} {m['label']:<10} {m['text']!r}: expected {m['expected']!r}, got {m['got']!r}"
             for m in normalization["mismatches"]
+            if show_test or m["split"] != TEST_SPLIT
         ]
     rows = [{"label": label, **figures} for label, figures in normalization["labels"].items()]
     table = pd.DataFrame(rows, columns=["label", "checked", "correct", "accuracy"])

@@ -88,6 +88,7 @@ def errors(gold: dict[str, Any], prediction: dict[str, Any]) -> list[dict[str, A
             found.append(
                 {
                     "doc_id": gold["meta"]["id"],
+                    "split": gold["meta"].get("split", NO_SPLIT),
                     "kind": kind,
                     "label": span["label"],
                     "start": span["start"],
@@ -118,6 +119,7 @@ def normalization_accuracy(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -
                 mismatches.append(
                     {
                         "doc_id": gold["meta"]["id"],
+                        "split": gold["meta"].get("split", NO_SPLIT),
                         "label": span["label"],
                         "text": span["text"],
                         "expected": span[field],

@@ -1,6 +1,6 @@
 """Read and validate the rule files in `patterns/` into spaCy pattern dicts.
 
-Three kinds of file live there:
+Five kinds of file live there:
 
 * pattern files (top-level key `patterns`): a list of entries, each with an `id`, a
   `label`, a token `pattern` for spaCy's Matcher (or a phrase string), a `description`,
@@ -9,7 +9,12 @@ Three kinds of file live there:
 * the lexicon (top-level key `lexicon`): named word lists that the components use to
   trim and filter spans;
 * the normalization vocabulary (top-level key `normalization`): month, season, currency and
-  scale words that dates and money are read with (see `vocabulary.py`).
+  scale words that dates and money are read with (see `vocabulary.py`);
+* the head-word classes (top-level key `head_words`): the words that decide what a name is
+  (a body, an undertaking, a meeting), each class with its label and whether it overrides the
+  model's label; the name patterns refer to them as word lists (`"@org_heads"`);
+* the gazetteer (top-level key `groups`): names of widely known institutions, agreements and
+  meeting series, each with its label, grouped by region and kind, matched as exact phrases.
 
 Each word list is written once, in the normalization file; the other files refer to it
 (`"@months"` in an `IN` list or a lexicon list, `@months` inside a `REGEX`), and the references
@@ -40,6 +45,12 @@ if TYPE_CHECKING:
 
 # `token_classes` holds YAML anchors (&name) that entries reuse (*name, or `<<: *name` to add an OP).
 PATTERN_FILE_KEYS = {"patterns", "token_classes"}
+HEAD_CLASS_KEYS = ("class", "label", "over_model", "description", "words")
+CUE_KEYS = ("label", "before", "after", "description")
+GROUP_KEYS = ("id", "description", "region", "kind", "label", "entries", "examples")
+GAZETTEER_ENTRY_KEYS = ("name", "label", "aliases")
+# Gazetteer group ids start with this, so the proposals they make are told from shape rules'.
+GAZETTEER_PREFIX = "gaz-"
 ENTRY_KEYS = ("id", "label", "description", "pattern", "examples")
 REQUIRED_ENTRY_KEYS = ("id", "label", "pattern", "examples")
 EXAMPLE_KEYS = ("match", "no_match")
@@ -67,8 +78,17 @@ ATTRIBUTES_NOT_SET = ("POS", "TAG", "MORPH", "DEP", "LEMMA", "IS_SENT_START", "S
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """A gazetteer name or alias, matched exactly as written, with its label and the name it stands for."""
+
+    text: str
+    label: str
+    canonical: str
+
+
+@dataclass(frozen=True)
 class PatternEntry:
-    """One validated rule: a Matcher token pattern (list) or a phrase (str) with its label."""
+    """One validated rule: a Matcher token pattern (list), a phrase (str) or a gazetteer group's phrases."""
 
     id: str
     label: str
@@ -77,10 +97,59 @@ class PatternEntry:
     no_match_examples: tuple[str, ...]
     path: str
     line: int
+    phrases: tuple[Phrase, ...] = ()
 
-    def as_spacy_pattern(self) -> dict[str, Any]:
-        """The dict `SpanRuler.add_patterns` takes; the id travels to `span.id_`."""
-        return {"label": self.label, "pattern": self.pattern, "id": self.id}
+    def as_spacy_patterns(self) -> list[dict[str, Any]]:
+        """The dicts `SpanRuler.add_patterns` takes; the id travels to `span.id_`."""
+        if self.phrases:
+            return [{"label": p.label, "pattern": p.text, "id": self.id} for p in self.phrases]
+        return [{"label": self.label, "pattern": self.pattern, "id": self.id}]
+
+
+@dataclass(frozen=True)
+class HeadWordClass:
+    """Words that, as the head of a name, say what it is: `label`, over the model's label if `over_model`."""
+
+    name: str
+    label: str
+    over_model: bool
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LabelCue:
+    """Lower-case words before or after a name without a head word that say what it is ("under X", "X programme")."""
+
+    label: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LabelRules:
+    """The label decisions as data: head-word classes and cues (`patterns/labels.yml`)."""
+
+    head_words: tuple[HeadWordClass, ...] = ()
+    cues: tuple[LabelCue, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "head_words": [
+                {"class": c.name, "label": c.label, "over_model": c.over_model, "words": list(c.words)}
+                for c in self.head_words
+            ],
+            "cues": [{"label": c.label, "before": list(c.before), "after": list(c.after)} for c in self.cues],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LabelRules:
+        return cls(
+            tuple(
+                HeadWordClass(c["class"], c["label"], bool(c["over_model"]), tuple(c["words"]))
+                for c in data.get("head_words", [])
+            ),
+            tuple(LabelCue(c["label"], tuple(c["before"]), tuple(c["after"])) for c in data.get("cues", [])),
+        )
 
 
 @dataclass(frozen=True)
@@ -91,6 +160,7 @@ class RuleSet:
     lexicon: dict[str, list[str]]
     vocabulary: Vocabulary | None
     file_digests: dict[str, str]
+    labels: LabelRules = LabelRules()
 
     def digest(self) -> str:
         """One digest for the whole rule set: the digests of the files it was read from."""
@@ -115,16 +185,13 @@ def pattern_file_digests(patterns_dir: Path) -> dict[str, str]:
     }
 
 
-def marked_example(example: str) -> tuple[str, str]:
-    """Split a match example into its plain text and the span text in [brackets].
+def marked_spans(example: str) -> tuple[str, list[str]]:
+    """Split a match example into its plain text and every span text in [brackets].
 
-    >>> marked_example("launched the [US-Japan Climate Partnership] in April")
-    ('launched the US-Japan Climate Partnership in April', 'US-Japan Climate Partnership')
+    >>> marked_spans("the [WHO] and [UNICEF] said")
+    ('the WHO and UNICEF said', ['WHO', 'UNICEF'])
     """
-    found = MARKED_SPAN.search(example)
-    if found is None:
-        raise ValueError(example)
-    return example[: found.start()] + found.group(1) + example[found.end() :], found.group(1)
+    return MARKED_SPAN.sub(lambda found: found.group(1), example), MARKED_SPAN.findall(example)
 
 
 def load_rules(patterns_dir: Path | None = None, *, check_tokens: bool = True) -> RuleSet:
@@ -147,33 +214,49 @@ def load_rules(patterns_dir: Path | None = None, *, check_tokens: bool = True) -
         raw = path.read_bytes()
         digests[path.name] = hashlib.sha256(raw).hexdigest()
         documents.append((path, *_parse_yaml(path, raw.decode("utf-8"))))
-    # The other files refer to the vocabulary's lists, so it is read first.
+    # The other files refer to the vocabulary's lists and the head-word classes, so those are read first.
     for path, document, _ in documents:
         if isinstance(document, dict) and set(document) == {"normalization"}:
             vocabulary = vocabulary_from_dict(path, document["normalization"])
     lists = word_lists(vocabulary)
+    labels = LabelRules()
     for path, document, lines in documents:
-        if isinstance(document, dict) and set(document) == {"lexicon"}:
+        if isinstance(document, dict) and "head_words" in document:
+            labels = _validate_labels(path, document, lines, lists)
+            lists.update({c.name: list(c.words) for c in labels.head_words})
+    for path, document, lines in documents:
+        kind = set(document) if isinstance(document, dict) else set()
+        if kind == {"normalization"} or "head_words" in kind:
+            continue
+        if kind == {"lexicon"}:
             lexicon.update(_validate_lexicon(path, document["lexicon"], lines, lists))
             continue
-        if isinstance(document, dict) and set(document) == {"normalization"}:
+        if kind == {"groups"}:
+            for index, raw_group in enumerate(document["groups"] or []):
+                entry = _validate_group(path, lines.get(index, 0), index, raw_group)
+                _claim_id(entry, first_seen)
+                entries.append(entry)
             continue
         if not (isinstance(document, dict) and "patterns" in document and set(document) <= PATTERN_FILE_KEYS):
             got = sorted(document) if isinstance(document, dict) else type(document).__name__
-            allowed = "patterns (with optional token_classes), lexicon, or normalization"
+            allowed = "patterns (with optional token_classes), lexicon, normalization, head_words or groups"
             raise PatternFileError(Messages.P002.format(path=path, allowed=allowed, got=got))
         for index, raw_entry in enumerate(document["patterns"] or []):
             line = lines.get(index, 0)
             entry = _validate_entry(path, line, index, raw_entry, check_tokens, lists)
-            if entry.id in first_seen:
-                raise PatternFileError(
-                    Messages.P008.format(path=path, line=entry.line, entry=entry.id, first=first_seen[entry.id])
-                )
-            first_seen[entry.id] = f"{path}:{entry.line}"
+            _claim_id(entry, first_seen)
             entries.append(entry)
     if vocabulary is not None:
         lexicon["currency_prefixes"] = currency_prefixes(vocabulary)
-    return RuleSet(entries=tuple(entries), lexicon=lexicon, vocabulary=vocabulary, file_digests=digests)
+    return RuleSet(entries=tuple(entries), lexicon=lexicon, vocabulary=vocabulary, file_digests=digests, labels=labels)
+
+
+def _claim_id(entry: PatternEntry, first_seen: dict[str, str]) -> None:
+    if entry.id in first_seen:
+        raise PatternFileError(
+            Messages.P008.format(path=entry.path, line=entry.line, entry=entry.id, first=first_seen[entry.id])
+        )
+    first_seen[entry.id] = f"{entry.path}:{entry.line}"
 
 
 def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[int | str, int]]:
@@ -189,7 +272,7 @@ def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[int | str, int]]:
     lines: dict[int | str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            if key.value == "patterns" and isinstance(value, yaml.SequenceNode):
+            if key.value in ("patterns", "groups", "head_words") and isinstance(value, yaml.SequenceNode):
                 lines = {index: item.start_mark.line + 1 for index, item in enumerate(value.value)}
             if key.value == "lexicon" and isinstance(value, yaml.MappingNode):
                 lines = {name.value: name.start_mark.line + 1 for name, _ in value.value}
@@ -274,7 +357,106 @@ def _validate_entry(
         raise PatternFileError(
             Messages.P005.format(**where, key="pattern", expected="a token list or a phrase string", got=pattern)
         )
-    examples = raw["examples"]
+    examples = _validated_examples(where, raw["examples"])
+    return PatternEntry(
+        id=entry_id,
+        label=raw["label"],
+        pattern=pattern,
+        match_examples=tuple(examples["match"]),
+        no_match_examples=tuple(examples.get("no_match") or ()),
+        path=str(path),
+        line=line,
+    )
+
+
+def _check_keys(where: dict[str, Any], raw: Any, allowed: tuple[str, ...], required: tuple[str, ...]) -> None:
+    if not isinstance(raw, dict):
+        raise PatternFileError(Messages.P005.format(**where, key="an entry", expected="a mapping", got=raw))
+    for key in raw:
+        if key not in allowed:
+            raise PatternFileError(Messages.P003.format(**where, key=key, allowed=", ".join(allowed)))
+    for key in required:
+        if key not in raw:
+            raise PatternFileError(Messages.P004.format(**where, key=key))
+
+
+def _string_list(where: dict[str, Any], key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise PatternFileError(Messages.P005.format(**where, key=key, expected="a list of strings", got=value))
+    return tuple(value)
+
+
+def _label(where: dict[str, Any], label: Any) -> str:
+    if label not in SCORED_LABELS:
+        raise PatternFileError(Messages.P006.format(**where, label=label, allowed=", ".join(SCORED_LABELS)))
+    return str(label)
+
+
+def _validate_labels(
+    path: Path, document: dict[str, Any], lines: dict[int | str, int], lists: dict[str, list[str]]
+) -> LabelRules:
+    """The head-word classes and cues of a `head_words` file; a class name may not shadow a vocabulary list."""
+    _check_keys({"path": path, "line": 1, "entry": "(file)"}, document, ("head_words", "cues"), ("head_words",))
+    classes = []
+    for index, raw in enumerate(document["head_words"] or []):
+        where = {"path": path, "line": lines.get(index, 0), "entry": f"head_words #{index + 1}"}
+        _check_keys(where, raw, HEAD_CLASS_KEYS, ("class", "label", "words"))
+        where["entry"] = str(raw["class"])
+        if raw["class"] in lists or any(c.name == raw["class"] for c in classes):
+            raise PatternFileError(Messages.P008.format(**where, first="another word list or class"))
+        words = tuple(word.lower() for word in _string_list(where, "words", raw["words"]))
+        classes.append(
+            HeadWordClass(str(raw["class"]), _label(where, raw["label"]), bool(raw.get("over_model")), words)
+        )
+    cues = []
+    for index, raw in enumerate(document.get("cues") or []):
+        where = {"path": path, "line": 0, "entry": f"cues #{index + 1}"}
+        _check_keys(where, raw, CUE_KEYS, ("label",))
+        cues.append(
+            LabelCue(
+                _label(where, raw["label"]),
+                _string_list(where, "before", raw.get("before", [])),
+                _string_list(where, "after", raw.get("after", [])),
+            )
+        )
+    return LabelRules(tuple(classes), tuple(cues))
+
+
+def _validate_group(path: Path, line: int, index: int, raw: Any) -> PatternEntry:
+    """One gazetteer group as a pattern entry whose phrases are its names and aliases."""
+    where: dict[str, Any] = {"path": path, "line": line, "entry": f"#{index + 1}"}
+    _check_keys(where, raw, GROUP_KEYS, ("id", "label", "entries", "examples"))
+    where["entry"] = str(raw["id"])
+    if not str(raw["id"]).startswith(GAZETTEER_PREFIX):
+        raise PatternFileError(
+            Messages.P005.format(**where, key="id", expected=f"an id starting with {GAZETTEER_PREFIX!r}", got=raw["id"])
+        )
+    group_label = _label(where, raw["label"])
+    phrases = []
+    if not isinstance(raw["entries"], list) or not raw["entries"]:
+        raise PatternFileError(
+            Messages.P005.format(**where, key="entries", expected="a non-empty list", got=raw["entries"])
+        )
+    for item in raw["entries"]:
+        _check_keys(where, item, GAZETTEER_ENTRY_KEYS, ("name",))
+        label = _label(where, item.get("label", group_label))
+        name = str(item["name"])
+        for text in (name, *_string_list(where, "aliases", item.get("aliases", []))):
+            phrases.append(Phrase(text, label, name))
+    examples = _validated_examples(where, raw["examples"])
+    return PatternEntry(
+        id=str(raw["id"]),
+        label=group_label,
+        pattern="",
+        match_examples=tuple(examples["match"]),
+        no_match_examples=tuple(examples.get("no_match") or ()),
+        path=str(path),
+        line=line,
+        phrases=tuple(phrases),
+    )
+
+
+def _validated_examples(where: dict[str, Any], examples: Any) -> dict[str, Any]:
     if not isinstance(examples, dict) or not examples.get("match"):
         raise PatternFileError(
             Messages.P005.format(
@@ -287,15 +469,7 @@ def _validate_entry(
     for example in examples["match"]:
         if not isinstance(example, str) or not MARKED_SPAN.search(example):
             raise PatternFileError(Messages.P009.format(**where, example=example))
-    return PatternEntry(
-        id=entry_id,
-        label=raw["label"],
-        pattern=pattern,
-        match_examples=tuple(examples["match"]),
-        no_match_examples=tuple(examples.get("no_match") or ()),
-        path=str(path),
-        line=line,
-    )
+    return examples
 
 
 def _validate_lexicon(
@@ -329,14 +503,17 @@ def example_failures(entry: PatternEntry, nlp: Language) -> list[str]:
     from .lexeme_flags import flagged_patterns
 
     ruler = SpanRuler(nlp, name=f"check_{entry.id}", spans_key="check", spans_filter=None)
-    ruler.add_patterns(flagged_patterns(nlp.vocab, [entry.as_spacy_pattern()]))
+    ruler.add_patterns(flagged_patterns(nlp.vocab, entry.as_spacy_patterns()))
     failures = []
     for example in entry.match_examples:
-        text, expected = marked_example(example)
+        text, expected_spans = marked_spans(example)
         doc = ruler(nlp.make_doc(text))
         found = [span.text for span in filter_spans(doc.spans["check"])]
-        if expected not in found:
-            failures.append(f"{entry.path}:{entry.line} {entry.id}: expected [{expected}] in {text!r}, found {found}")
+        for expected in expected_spans:
+            if expected not in found:
+                failures.append(
+                    f"{entry.path}:{entry.line} {entry.id}: expected [{expected}] in {text!r}, found {found}"
+                )
     for text in entry.no_match_examples:
         doc = ruler(nlp.make_doc(text))
         if doc.spans["check"]:
@@ -359,14 +536,14 @@ def greedy_pattern_warnings(rules: RuleSet) -> list[str]:
     from spacy.pipeline import SpanRuler
 
     nlp = spacy.blank("en")
-    texts = [marked_example(e)[0] for entry in rules.entries for e in entry.match_examples]
+    texts = [marked_spans(e)[0] for entry in rules.entries for e in entry.match_examples]
     texts += [text for entry in rules.entries for text in entry.no_match_examples]
     docs = [nlp.make_doc(text) for text in texts]
     tokens = sum(len(doc) for doc in docs)
     warnings = []
     for entry in rules.entries:
         ruler = SpanRuler(nlp, name="greedy", spans_key="greedy", spans_filter=None)
-        ruler.add_patterns([entry.as_spacy_pattern()])
+        ruler.add_patterns(entry.as_spacy_patterns())
         covered = 0
         for doc in docs:
             matched = ruler(doc.copy())

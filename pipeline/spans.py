@@ -12,6 +12,8 @@ from typing import Any
 
 # The `doc.spans` group that holds the scored spans, and the name of the scores `nlp.evaluate` reports.
 SPANS_KEY = "policy"
+# Labels of names (the rest are values: DATE, MONEY).
+NAME_LABELS: frozenset[str] = frozenset({"ORG", "INITIATIVE", "EVENT"})
 # The one overlap the guideline allows: an ORG named inside an EVENT or an INITIATIVE.
 NESTABLE: frozenset[tuple[str, str]] = frozenset({("ORG", "EVENT"), ("ORG", "INITIATIVE")})
 

@@ -35,7 +35,7 @@ def test_flagged_patterns_find_the_same_spans_on_the_corpus() -> None:
     articles, _ = read_articles([CORPUS_DIR / "articles"])
     texts = [article.text for article in articles]
     texts.append("Ministers of the Ñandú Development Fund met at the 4th Ωmega Summit on 3 May 2031 (US$2.5 billion).")
-    plain = [entry.as_spacy_pattern() for entry in rules.entries]
+    plain = [pattern for entry in rules.entries for pattern in entry.as_spacy_patterns()]
     nlp = _fresh_nlp(rules)
     flagged = flagged_patterns(nlp.vocab, plain)
 

@@ -15,7 +15,7 @@ from pipeline.patterns import (
     RuleSet,
     example_failures,
     load_rules,
-    marked_example,
+    marked_spans,
 )
 
 ENTRIES = load_rules(PATTERNS_DIR).entries
@@ -38,8 +38,8 @@ def test_patterns_lexicon_lists_are_all_used_by_code(rules: RuleSet) -> None:
     assert set(rules.lexicon) == {*LEXICON_LISTS, *DERIVED_LEXICON_LISTS}
 
 
-def test_marked_example_splits_text_and_span() -> None:
-    assert marked_example("the [CoRe Partnership] was") == ("the CoRe Partnership was", "CoRe Partnership")
+def test_marked_spans_splits_text_and_spans() -> None:
+    assert marked_spans("the [CoRe Partnership] was") == ("the CoRe Partnership was", ["CoRe Partnership"])
 
 
 def _write(tmp_path: Path, text: str) -> Path:

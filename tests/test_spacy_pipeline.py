@@ -169,8 +169,8 @@ def test_build_nlp_is_the_model_ner_and_the_four_components(nlp: Language) -> No
 
 
 def test_initialize_refuses_a_rule_set_without_a_vocabulary_naming_its_folder(tmp_path: Path) -> None:
-    shutil.copy(packaged_patterns_dir() / "names.yml", tmp_path / "names.yml")
-    shutil.copy(packaged_patterns_dir() / "normalization.yml", tmp_path / "normalization.yml")
+    for name in ("names.yml", "labels.yml", "normalization.yml"):
+        shutil.copy(packaged_patterns_dir() / name, tmp_path / name)
     rules = load_rules(tmp_path)
     without = replace(rules, vocabulary=None)
     dates = spacy.blank("en").add_pipe("policy_dates")

@@ -14,10 +14,19 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 from .. import spans
+from ..patterns import GAZETTEER_PREFIX
 from ..types import SCORED_LABELS
 
 MODEL_SOURCE = "model"
 NAME_CONNECTORS = {"of", "for", "and", "on", "-", "–", "&"}
+COORDINATORS = {"and", "&"}
+
+
+def precedence(source: str) -> int:
+    """Which proposal wins a tie of length: a gazetteer name (0), then a shape rule (1), then the model (2)."""
+    if source.startswith(GAZETTEER_PREFIX):
+        return 0
+    return 2 if source == MODEL_SOURCE else 1
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,7 @@ def resolve_overlaps(words: Words, proposals: Iterable[Proposal]) -> list[Propos
     "G20 Osaka Summit" ORG does not take the rules' "G20" with it.)
     """
     maximal = _drop_contained_same_kind(set(proposals))
-    ranked = sorted(maximal, key=lambda p: (-p.length, p.source == MODEL_SOURCE, p.start, p.label, p.source))
+    ranked = sorted(maximal, key=lambda p: (-p.length, precedence(p.source), p.start, p.label, p.source))
     kept: list[Proposal] = []
     covering: dict[int, list[Proposal]] = {}  # token index -> kept proposals over it
     for proposal in ranked:
@@ -79,6 +88,31 @@ def resolve_overlaps(words: Words, proposals: Iterable[Proposal]) -> list[Propos
             for i in range(proposal.start, proposal.end):
                 covering.setdefault(i, []).append(proposal)
     return sorted(kept, key=lambda p: (p.start, -p.end, p.label))
+
+
+def drop_coordinations(words: Words, proposals: list[Proposal]) -> list[Proposal]:
+    """Drop a proposal that is two names joined by "and": "[Sumitomo Corp.] and [Mitsubishi Corporation]".
+
+    A name may hold "and" ("Ministry of Economy, Trade and Industry"); it is two names when
+    other proposals end just before the "and" (or before an acronym in parentheses there)
+    and start just after it.
+    """
+    ends = {p.end for p in proposals}
+    starts = {p.start for p in proposals}
+    text = words.text
+
+    def joins_two(proposal: Proposal) -> bool:
+        if proposal.label not in spans.NAME_LABELS:
+            return False
+        for i in range(proposal.start + 1, proposal.end - 1):
+            if words.lower[i] not in COORDINATORS or i + 1 not in starts:
+                continue
+            left = i - 3 if i >= 3 and text[i - 1] == ")" and text[i - 3] == "(" else i
+            if left in ends and left > proposal.start:
+                return True
+        return False
+
+    return [p for p in proposals if not joins_two(p)]
 
 
 def _drop_contained_same_kind(proposals: set[Proposal]) -> list[Proposal]:

@@ -36,10 +36,18 @@ from spacy.util import registry
 
 from ..errors import Messages, PatternFileError
 from ..lexeme_flags import flagged_patterns
-from ..patterns import RuleSet
+from ..patterns import LabelRules, RuleSet
 from ..spans import SPANS_KEY
 from ..tokenizer import customize_tokenizer
-from .overlaps import MODEL_SOURCE, NAME_CONNECTORS, Proposal, Words, resolve_overlaps, set_entities
+from .overlaps import (
+    MODEL_SOURCE,
+    NAME_CONNECTORS,
+    Proposal,
+    Words,
+    drop_coordinations,
+    resolve_overlaps,
+    set_entities,
+)
 from .rule_data import packaged_rules
 
 RULE_SOURCE = "rule"  # the source of an upstream span that carries no pattern id
@@ -48,6 +56,11 @@ SEPARATORS = {"/", "|", "[", "]"}
 POSSESSIVES = {"’s", "'s"}
 PATTERNS_FILE = "patterns.jsonl"
 LEXICON_FILE = "lexicon.json"
+LABELS_FILE = "labels.json"
+# Words between a cue and the name it introduces ("under its Digital Superhighway programme").
+CUE_DETERMINERS = {"the", "its", "their", "our", "his", "her", "a", "an", "new"}
+# A name's head word comes first when these follow it ("Regime of Incentives ...").
+HEAD_FIRST_LINKS = {"of", "for", "on"}
 
 PatternDict = dict[str, Any]
 
@@ -90,7 +103,8 @@ class PolicySpans:
     ) -> None:
         """Replace the patterns and word lists with those of `rules` (default: the packaged rule set)."""
         rules = rules or packaged_rules()
-        self._set_rules([entry.as_spacy_pattern() for entry in rules.entries], rules.lexicon)
+        patterns = [pattern for entry in rules.entries for pattern in entry.as_spacy_patterns()]
+        self._set_rules(patterns, rules.lexicon, rules.labels)
 
     @property
     def patterns(self) -> list[PatternDict]:
@@ -129,7 +143,15 @@ class PolicySpans:
                 self._matcher.add(match_id, [flagged["pattern"]])
             self._patterns.append(pattern)
 
-    def _set_rules(self, patterns: list[PatternDict], lexicon: dict[str, list[str]]) -> None:
+    @property
+    def label_rules(self) -> LabelRules:
+        """The head-word classes and cues that decide a name's label (`patterns/labels.yml`)."""
+        return self._labels
+
+    def _set_rules(self, patterns: list[PatternDict], lexicon: dict[str, list[str]], labels: LabelRules) -> None:
+        self._labels = labels
+        self._head_labels = {word: c.label for c in labels.head_words for word in c.words}
+        self._model_overrides = {word: c.label for c in labels.head_words if c.over_model for word in c.words}
         self._patterns: list[PatternDict] = []
         self._pattern_labels: dict[int, tuple[str, str]] = {}
         # load_rules has validated the patterns; spaCy's schema would refuse the flag ids they now hold.
@@ -157,11 +179,13 @@ class PolicySpans:
         self.currency_prefixes = tuple(c for c in self.currencies if len(c) > 1)
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
-        return srsly.msgpack_dumps({"patterns": self._patterns, "lexicon": self._lexicon})
+        return srsly.msgpack_dumps(
+            {"patterns": self._patterns, "lexicon": self._lexicon, "labels": self._labels.as_dict()}
+        )
 
     def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> PolicySpans:
         stored = srsly.msgpack_loads(data)
-        self._set_rules(stored["patterns"], stored["lexicon"])
+        self._set_rules(stored["patterns"], stored["lexicon"], LabelRules.from_dict(stored["labels"]))
         return self
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
@@ -169,10 +193,15 @@ class PolicySpans:
         directory.mkdir(parents=True, exist_ok=True)
         srsly.write_jsonl(directory / PATTERNS_FILE, self._patterns)
         srsly.write_json(directory / LEXICON_FILE, self._lexicon)
+        srsly.write_json(directory / LABELS_FILE, self._labels.as_dict())
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> PolicySpans:
         directory = Path(path)
-        self._set_rules(list(srsly.read_jsonl(directory / PATTERNS_FILE)), srsly.read_json(directory / LEXICON_FILE))
+        self._set_rules(
+            list(srsly.read_jsonl(directory / PATTERNS_FILE)),
+            srsly.read_json(directory / LEXICON_FILE),
+            LabelRules.from_dict(srsly.read_json(directory / LABELS_FILE)),
+        )
         return self
 
     def score(self, examples: Iterable[Example], **kwargs: Any) -> dict[str, Any]:
@@ -194,10 +223,11 @@ class PolicySpans:
         proposals = [self._clean(words, start, end, label, source) for start, end, label, source in self._matches(doc)]
         for ent_start, ent_end, ent_label in ents:
             if ent_label in self.label_map:
-                label = self.label_map[ent_label]
                 for start, end in self._repair_model_span(words, ent_start, ent_end):
+                    label = self._model_label(words, start, end, self.label_map[ent_label])
                     proposals.append(self._clean(words, start, end, label, MODEL_SOURCE, people))
-        kept = resolve_overlaps(words, (p for p in proposals if p is not None))
+        found = drop_coordinations(words, [p for p in proposals if p is not None])
+        kept = resolve_overlaps(words, found)
         kept = resolve_overlaps(words, [*kept, *self._repeat_mentions(words, kept)])
         spans = [Span(doc, p.start, p.end, label=p.label, span_id=p.source) for p in kept]
         doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=spans)
@@ -215,6 +245,31 @@ class PolicySpans:
         }
         found.update((s.start, s.end, s.label_, s.id_ or RULE_SOURCE) for s in doc.spans.get(self.rules_key, []))
         return found
+
+    def _model_label(self, words: Words, start: int, end: int, label: str) -> str:
+        """The label of a name the model found, decided by what the name is (`patterns/labels.yml`).
+
+        Its head word, where a class with `over_model` has it ("Intra-African Trade Fair" is
+        an EVENT, "... Payment and Settlement System" an INITIATIVE); for a name with no head
+        word, a cue beside it ("under X", "X programme", "X (XP) scheme").
+        """
+        if label not in ("ORG", "EVENT", "INITIATIVE"):
+            return label
+        lower = words.lower
+        inner = range(start, end)
+        head = next((lower[i] for i in inner if i + 1 < end and lower[i + 1] in HEAD_FIRST_LINKS), lower[end - 1])
+        if head in self._model_overrides:
+            return self._model_overrides[head]
+        if any(lower[i] in self._head_labels for i in inner):
+            return label
+        before = start - 1
+        while before >= 0 and lower[before] in CUE_DETERMINERS:
+            before -= 1
+        after = end + 3 if end + 2 < len(lower) and lower[end] == "(" and lower[end + 2] == ")" else end
+        for cue in self._labels.cues:
+            if (before >= 0 and lower[before] in cue.before) or (after < len(lower) and lower[after] in cue.after):
+                return cue.label
+        return label
 
     def _repair_model_span(self, words: Words, start: int, end: int) -> Iterator[tuple[int, int]]:
         """Split the model's span at separators, line breaks and possessives; cut parentheses; extend fragments.

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 # `token_classes` holds YAML anchors (&name) that entries reuse (*name, or `<<: *name` to add an OP).
 PATTERN_FILE_KEYS = {"patterns", "token_classes"}
-HEAD_CLASS_KEYS = ("class", "label", "over_model", "description", "words")
+HEAD_CLASS_KEYS = ("class", "label", "over_model", "opens_name", "description", "words")
 CUE_KEYS = ("label", "before", "after", "description")
 GROUP_KEYS = ("id", "description", "region", "kind", "label", "entries", "examples")
 GAZETTEER_ENTRY_KEYS = ("name", "label", "aliases")
@@ -114,6 +114,7 @@ class HeadWordClass:
     label: str
     over_model: bool
     words: tuple[str, ...]
+    opens_name: bool = False  # the head word comes first ("Banco de ...", "Fundo ...")
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,13 @@ class LabelRules:
     def as_dict(self) -> dict[str, Any]:
         return {
             "head_words": [
-                {"class": c.name, "label": c.label, "over_model": c.over_model, "words": list(c.words)}
+                {
+                    "class": c.name,
+                    "label": c.label,
+                    "over_model": c.over_model,
+                    "opens_name": c.opens_name,
+                    "words": list(c.words),
+                }
                 for c in self.head_words
             ],
             "cues": [{"label": c.label, "before": list(c.before), "after": list(c.after)} for c in self.cues],
@@ -145,7 +152,7 @@ class LabelRules:
     def from_dict(cls, data: dict[str, Any]) -> LabelRules:
         return cls(
             tuple(
-                HeadWordClass(c["class"], c["label"], bool(c["over_model"]), tuple(c["words"]))
+                HeadWordClass(c["class"], c["label"], bool(c["over_model"]), tuple(c["words"]), bool(c["opens_name"]))
                 for c in data.get("head_words", [])
             ),
             tuple(LabelCue(c["label"], tuple(c["before"]), tuple(c["after"])) for c in data.get("cues", [])),
@@ -222,8 +229,9 @@ def load_rules(patterns_dir: Path | None = None, *, check_tokens: bool = True) -
     labels = LabelRules()
     for path, document, lines in documents:
         if isinstance(document, dict) and "head_words" in document:
-            labels = _validate_labels(path, document, lines, lists)
+            labels, name_words = _validate_labels(path, document, lines, lists)
             lists.update({c.name: list(c.words) for c in labels.head_words})
+            lists.update(name_words)
     for path, document, lines in documents:
         kind = set(document) if isinstance(document, dict) else set()
         if kind == {"normalization"} or "head_words" in kind:
@@ -394,10 +402,26 @@ def _label(where: dict[str, Any], label: Any) -> str:
 
 def _validate_labels(
     path: Path, document: dict[str, Any], lines: dict[int | str, int], lists: dict[str, list[str]]
-) -> LabelRules:
-    """The head-word classes and cues of a `head_words` file; a class name may not shadow a vocabulary list."""
-    _check_keys({"path": path, "line": 1, "entry": "(file)"}, document, ("head_words", "cues"), ("head_words",))
-    classes = []
+) -> tuple[LabelRules, dict[str, list[str]]]:
+    """The head-word classes, cues and other name words of a `head_words` file.
+
+    A class or list name may not shadow a vocabulary list; `name_words` are lists only the
+    patterns refer to (particles inside names, legal suffixes).
+    """
+    file_where = {"path": path, "line": 1, "entry": "(file)"}
+    _check_keys(file_where, document, ("head_words", "cues", "name_words"), ("head_words",))
+    name_words: dict[str, list[str]] = {}
+    raw_words = document.get("name_words") or {}
+    if not isinstance(raw_words, dict):
+        raise PatternFileError(
+            Messages.P005.format(**file_where, key="name_words", expected="a mapping", got=raw_words)
+        )
+    for key, words in raw_words.items():
+        where = {"path": path, "line": 0, "entry": f"name_words.{key}"}
+        if key in lists:
+            raise PatternFileError(Messages.P008.format(**where, first="another word list"))
+        name_words[str(key)] = list(_string_list(where, key, words))
+    classes: list[HeadWordClass] = []
     for index, raw in enumerate(document["head_words"] or []):
         where = {"path": path, "line": lines.get(index, 0), "entry": f"head_words #{index + 1}"}
         _check_keys(where, raw, HEAD_CLASS_KEYS, ("class", "label", "words"))
@@ -419,7 +443,7 @@ def _validate_labels(
                 _string_list(where, "after", raw.get("after", [])),
             )
         )
-    return LabelRules(tuple(classes), tuple(cues))
+    return LabelRules(tuple(classes), tuple(cues)), name_words
 
 
 def _validate_group(path: Path, line: int, index: int, raw: Any) -> PatternEntry:

@@ -181,8 +181,8 @@ def test_initialize_refuses_a_rule_set_without_a_vocabulary_naming_its_folder(tm
 def test_add_patterns_adds_a_rule_and_refuses_an_invalid_one() -> None:
     nlp = spacy.blank("en")
     pipe = nlp.add_pipe("policy_spans")
-    pipe.add_patterns([{"label": "EVENT", "pattern": [{"LOWER": "ocean"}, {"LOWER": "week"}], "id": "event-test"}])
-    doc = nlp("They met during Ocean Week.")
-    assert [(s.text, s.label_, s.id_) for s in doc.spans[SPANS_KEY]] == [("Ocean Week", "EVENT", "event-test")]
+    pipe.add_patterns([{"label": "EVENT", "pattern": [{"LOWER": "ocean"}, {"LOWER": "gala"}], "id": "event-test"}])
+    doc = nlp("They met during Ocean Gala.")
+    assert [(s.text, s.label_, s.id_) for s in doc.spans[SPANS_KEY]] == [("Ocean Gala", "EVENT", "event-test")]
     with pytest.raises(PatternFileError, match="'event-broken' is not valid for spaCy's Matcher"):
         pipe.add_patterns([{"label": "EVENT", "pattern": [{"NOTANATTR": 1}], "id": "event-broken"}])

@@ -152,6 +152,7 @@ class PolicySpans:
         self._labels = labels
         self._head_labels = {word: c.label for c in labels.head_words for word in c.words}
         self._model_overrides = {word: c.label for c in labels.head_words if c.over_model for word in c.words}
+        self._opening_heads = {word for c in labels.head_words if c.opens_name for word in c.words}
         self._patterns: list[PatternDict] = []
         self._pattern_labels: dict[int, tuple[str, str]] = {}
         # load_rules has validated the patterns; spaCy's schema would refuse the flag ids they now hold.
@@ -258,6 +259,8 @@ class PolicySpans:
         lower = words.lower
         inner = range(start, end)
         head = next((lower[i] for i in inner if i + 1 < end and lower[i + 1] in HEAD_FIRST_LINKS), lower[end - 1])
+        if lower[start] in self._opening_heads:
+            head = lower[start]
         if head in self._model_overrides:
             return self._model_overrides[head]
         if any(lower[i] in self._head_labels for i in inner):

@@ -35,6 +35,7 @@ TWO_DIGIT_YEAR_PIVOT = 50
 # A bare weekday names the one nearest the reference date, at most this many days away.
 WEEKDAY_WINDOW = 3
 QUARTERS = 4
+MONTHS_IN_YEAR = 12
 # Policy commentary speaks of years 1000-2999; "0100-0200" or "the 0120s" are not dates.
 YEAR = r"[12]\d{3}"
 
@@ -99,11 +100,28 @@ def parse_date(text: str, *, reference: Reference = None, vocabulary: Vocabulary
     if modifier:
         mod = vocabulary.modifiers[modifier.group(1)]
         cleaned = modifier.group(2)
+    value = _parse_one(cleaned, reference, vocabulary) or _parse_range(cleaned, reference, vocabulary)
+    if value is None:
+        return None
+    return DateValue(value.norm, value.timex, value.granularity, mod, value.anchor, value.resolved)
+
+
+def _parse_one(text: str, reference: Reference, vocabulary: Vocabulary) -> DateValue | None:
     for parser in PARSERS:
-        value = parser(cleaned, reference, vocabulary)
+        value = parser(text, reference, vocabulary)
         if value is not None:
-            return DateValue(value.norm, value.timex, value.granularity, mod, value.anchor, value.resolved)
+            return value
     return None
+
+
+def _parse_range(text: str, reference: Reference, vocabulary: Vocabulary) -> DateValue | None:
+    """Two dates joined by "and" or "to" ("October 2024 and May"): from the first's start to the second's end."""
+    ends = re.fullmatch(r"(.+?) (?:and|to|through|until) (.+)", text)
+    if ends is None:
+        return None
+    first = _parse_one(ends[1], reference, vocabulary)
+    last = _parse_one(ends[2], reference, vocabulary)
+    return _span(first, last) if first is not None and last is not None else None
 
 
 def _clean(text: str) -> str:
@@ -158,8 +176,8 @@ def _span(first: DateValue | None, last: DateValue | None) -> DateValue | None:
     if first is None or last is None:
         return None
     return DateValue(
-        f"{first.norm}/{last.norm}",
-        f"{first.timex}/{last.timex}",
+        f"{first.norm.split('/')[0]}/{last.norm.split('/')[-1]}",
+        f"{first.timex.split('/')[0]}/{last.timex.split('/')[-1]}",
         first.granularity,
         None,
         first.anchor or last.anchor,
@@ -201,9 +219,13 @@ def _compiled(vocabulary: Vocabulary) -> dict[str, re.Pattern[str]]:
         "year_quarter_code": re.compile(rf"^({y}) q([1-4])$"),
         "quarter_words": re.compile(rf"^({q}) quarter(?: of)?(?: ({y}))?$"),
         "quarter_relative": re.compile(rf"^({r}) quarter$"),
+        "half_words": re.compile(rf"^(first|second|1st|2nd) half(?: of)?(?: ({y}))?$"),
+        "half_code": re.compile(rf"^h([12])(?: ({y}))?$"),
+        "numeric_day": re.compile(rf"^(\d{{1,2}})[/.](\d{{1,2}})[/.]({y})$"),
+        "month_relative": re.compile(rf"^({r}) ({m})$"),
         "season": re.compile(rf"^({s})(?: of)?(?: ({y}))?$"),
         "season_relative": re.compile(rf"^({r}) ({s})$"),
-        "relative_unit": re.compile(rf"^({r}) (year|month|week)$"),
+        "relative_unit": re.compile(rf"^({r}) (year|month|week|decade)$"),
         "weekday": re.compile(rf"^(?:({r}) )?({w})$"),
     }
 
@@ -222,6 +244,13 @@ def _parse_days(text: str, reference: Reference, words: Vocabulary) -> DateValue
     g, month = _compiled(words), words.months
     if found := g["iso_day"].match(text):
         return _day_value(_Year(int(found[1]), None), int(found[2]), int(found[3]))
+    if found := g["numeric_day"].match(text):
+        # Day first, as most of the world writes it, unless only month first makes a date ("12/31/2025").
+        leading, following = int(found[1]), int(found[2])
+        day_number, month_number = (
+            (following, leading) if following > MONTHS_IN_YEAR >= leading else (leading, following)
+        )
+        return _day_value(_Year(int(found[3]), None), month_number, day_number)
     if found := g["cross_year_days"].match(text):
         first, last = _Year(int(found[3]), None), _Year(int(found[6]), None)
         return _span(
@@ -265,6 +294,15 @@ def _parse_months(text: str, reference: Reference, words: Vocabulary) -> DateVal
             return _month_value(_Year(None, None), month[found[1]])
         year = _Year(reference.year + words.relative[found[2]], ARTICLE_DATE)
         return _month_value(year, month[found[1]])
+    if (found := g["month_relative"].match(text)) and isinstance(reference, dt.date):
+        # "last November" is the latest November before the article's month, "next March" the first after it.
+        wanted, offset = month[found[2]], words.relative[found[1]]
+        shift = 0
+        if offset < 0 and wanted >= reference.month:
+            shift = -1
+        elif offset > 0 and wanted <= reference.month:
+            shift = 1
+        return _month_value(_Year(reference.year + shift, ARTICLE_DATE), wanted)
     if found := g["month"].match(text):
         return _month_value(_missing_year(reference), month[found[1]])
     return None
@@ -302,6 +340,12 @@ def _quarter_value(year: _Year, quarter: int) -> DateValue:
     return _value(norm, f"{year.text()}-Q{quarter}", "quarter", year)
 
 
+def _half_value(year: _Year, half: int) -> DateValue:
+    first, last = (1, 6) if half == 1 else (7, 12)
+    norm = f"{year.text()}-{first:02d}/{year.text()}-{last:02d}"
+    return _value(norm, f"{year.text()}-H{half}", "half", year)
+
+
 @per_vocabulary
 def _quarter_words(vocabulary: Vocabulary) -> dict[str, int]:
     """The words that name a quarter: the ordinals one to four, and the quarter words ("final")."""
@@ -316,6 +360,10 @@ def _parse_quarters(text: str, reference: Reference, words: Vocabulary) -> DateV
         return _quarter_value(_Year(int(found[1]), None), int(found[2]))
     if found := g["quarter_words"].match(text):
         return _quarter_value(_stated(found[2], reference), _quarter_words(words)[found[1]])
+    if found := g["half_words"].match(text):
+        return _half_value(_stated(found[2], reference), 1 if found[1] in ("first", "1st") else 2)
+    if found := g["half_code"].match(text):
+        return _half_value(_stated(found[2], reference), int(found[1]))
     if (found := g["quarter_relative"].match(text)) and isinstance(reference, dt.date):
         index = reference.year * 4 + (reference.month - 1) // 3 + words.relative[found[1]]
         return _quarter_value(_Year(index // 4, ARTICLE_DATE), index % 4 + 1)
@@ -354,14 +402,20 @@ def _parse_relative(text: str, reference: Reference, words: Vocabulary) -> DateV
     g = _compiled(words)
     if found := g["relative_unit"].match(text):
         offset, unit = words.relative[found[1]], found[2]
+        if unit == "decade" and isinstance(reference, dt.date):
+            start = (reference.year // 10 + offset) * 10
+            return DateValue(f"{start}/{start + 9}", f"{start // 10}X", "decade", anchor=ARTICLE_DATE)
+        if unit == "decade":
+            return _unresolved(unit)
         if unit == "year" or not isinstance(reference, dt.date):
             return _relative_years(reference, offset, unit) if unit == "year" else _unresolved(unit)
         if unit == "month":
             index = reference.year * 12 + reference.month - 1 + offset
             return _month_value(_Year(index // 12, ARTICLE_DATE), index % 12 + 1)
-        year, week, _ = (reference + dt.timedelta(weeks=offset)).isocalendar()
-        norm = f"{year}-W{week:02d}"
-        return DateValue(norm, norm, "week", anchor=ARTICLE_DATE)
+        monday = reference + dt.timedelta(weeks=offset, days=-reference.weekday())
+        year, week, _ = monday.isocalendar()
+        norm = f"{monday.isoformat()}/{(monday + dt.timedelta(days=6)).isoformat()}"
+        return DateValue(norm, f"{year}-W{week:02d}", "week", anchor=ARTICLE_DATE)
     if text in words.days_relative:
         if not isinstance(reference, dt.date):
             return _unresolved("day")

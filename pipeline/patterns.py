@@ -61,6 +61,8 @@ LEXICON_LISTS = (
     "calendar_words",
     "duration_units",
     "relative_date_words",
+    "quarter_words",
+    "day_periods",
     "currency_tokens",
     "not_entities",
     "not_org_last_words",

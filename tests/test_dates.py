@@ -175,9 +175,24 @@ DATE_CASES = [
     row("today", ARTICLE, Want("2021-09-15", anchor=A), "today"),
     row("tomorrow", ARTICLE, Want("2021-09-16", anchor=A), "tomorrow"),
     row("yesterday", None, Want("XXXX", resolved=False), "yesterday-unresolved"),
-    row("this week", ARTICLE, Want("2021-W37", "2021-W37", "week", anchor=A), "this-week"),
-    row("next week", ARTICLE, Want("2021-W38", anchor=A), "next-week"),
-    row("last week", dt.date(2021, 1, 6), Want("2020-W53", "2020-W53", "week", anchor=A), "last-week-iso-year"),
+    row("this week", ARTICLE, Want("2021-09-13/2021-09-19", "2021-W37", "week", anchor=A), "this-week"),
+    row("next week", ARTICLE, Want("2021-09-20/2021-09-26", anchor=A), "next-week"),
+    row(
+        "last week",
+        dt.date(2021, 1, 6),
+        Want("2020-12-28/2021-01-03", "2020-W53", "week", anchor=A),
+        "last-week-iso-year",
+    ),
+    row("H2 2027", None, Want("2027-07/2027-12", "2027-H2", "half"), "half-code"),
+    row("second half of 2025", None, Want("2025-07/2025-12", "2025-H2", "half"), "half-words"),
+    row("the first half", ARTICLE, Want("2021-01/2021-06", anchor=A), "half-article-year"),
+    row("last November", dt.date(2025, 3, 4), Want("2024-11", anchor=A), "last-month-name"),
+    row("last March", dt.date(2025, 9, 18), Want("2025-03", anchor=A), "last-month-name-same-year"),
+    row("next March", dt.date(2025, 11, 28), Want("2026-03", anchor=A), "next-month-name"),
+    row("this decade", dt.date(2025, 11, 28), Want("2020/2029", anchor=A), "this-decade"),
+    row("15/09/2025", None, Want("2025-09-15"), "numeric-day-first"),
+    row("12/31/2025", None, Want("2025-12-31"), "numeric-month-first-when-only-it-is-a-date"),
+    row("October 2024 and May", dt.date(2025, 6, 12), Want("2024-10/2025-05", anchor=A), "range-with-and"),
 ]
 
 

@@ -21,6 +21,7 @@ lives in the vocab, so it is applied again whenever patterns are added or loaded
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ LABELS_FILE = "labels.json"
 CUE_DETERMINERS = {"the", "its", "their", "our", "his", "her", "a", "an", "new"}
 # A name's head word comes first when these follow it ("Regime of Incentives ...").
 HEAD_FIRST_LINKS = {"of", "for", "on"}
+TIME_OF_DAY = re.compile(r"^\d{1,2}[:.]\d{2}$")
 
 PatternDict = dict[str, Any]
 
@@ -168,11 +170,14 @@ class PolicySpans:
         lower = {key: frozenset(word.lower() for word in words) for key, words in lexicon.items()}
         empty: frozenset[str] = frozenset()
         self.leading = lower.get("leading_words", empty)
-        self.date_leading = self.leading | lower.get("date_edge_words", empty)
-        self.trailing = lower.get("trailing_words", empty)
         self.calendar = lower.get("calendar_words", empty)
+        # "Today the Ministry ..." loses "Today"; a DATE keeps it.
+        self.date_leading = (self.leading - self.calendar) | lower.get("date_edge_words", empty)
+        self.trailing = lower.get("trailing_words", empty)
         self.units = lower.get("duration_units", empty)
         self.anchors = (self.calendar - self.units) | lower.get("relative_date_words", empty)
+        self.quarter_words = lower.get("quarter_words", empty)
+        self.day_periods = lower.get("day_periods", empty)
         self.not_entities = exact.get("not_entities", empty)
         self.regions = exact.get("regions", empty)
         self.not_org_last_words = exact.get("not_org_last_words", empty)
@@ -312,6 +317,8 @@ class PolicySpans:
             end -= 1
         if label == "MONEY":
             start, end = self._money_bounds(words.text, start, end)
+        if label == "DATE":
+            start, end = self._date_bounds(words, start, end)
         if start >= end:
             return None
         if words.span_text(start, end) in self.not_entities:
@@ -340,6 +347,15 @@ class PolicySpans:
             end -= 1
         return start, end
 
+    def _date_bounds(self, words: Words, start: int, end: int) -> tuple[int, int]:
+        """A DATE starts at a calendar word or number ("Montevideo last December"), ends before a time of day."""
+        text, lower = words.text, words.lower
+        while start < end and text[start].istitle() and text[start].isalpha() and lower[start] not in self.anchors:
+            start += 1
+        while start < end and (TIME_OF_DAY.match(text[end - 1]) or lower[end - 1] in self.day_periods):
+            end -= 1
+        return start, end
+
     def _is_calendar_expression(self, text: list[str], lower: list[str]) -> bool:
         """A DATE needs a calendar word or a number, and is not an unanchored duration ("three years").
 
@@ -351,6 +367,8 @@ class PolicySpans:
         if not (has_number or any(word in self.calendar for word in lower)):
             return False
         if lower[-1] not in self.units:
+            return True
+        if len(lower) > 1 and lower[-1] == "quarter" and lower[-2] in self.quarter_words:
             return True
         return any(word in self.anchors or (len(word) == 4 and word.isdigit()) for word in lower)
 

@@ -89,3 +89,23 @@ def test_acronyms_ignore_a_parenthesized_year(blank_nlp, component) -> None:
     text = "the Toyota Research Institute (2021) said"
     doc = component(_doc(blank_nlp, text, [("Toyota Research Institute", "ORG")]))
     assert _spans(doc) == [("Toyota Research Institute", "ORG", None)]
+
+
+def test_a_capitalised_back_reference_takes_the_label_and_canonical_of_the_first_name_with_its_head(
+    component, blank_nlp: Language
+) -> None:
+    text = (
+        "The African Development Bank and the World Bank signed the Ghana Energy Compact. "
+        "The Bank will lend, and the Compact runs to 2030. The Bank of Ghana agreed; the bank said so."
+    )
+    names = [
+        ("African Development Bank", "ORG"),
+        ("World Bank", "ORG"),
+        ("Ghana Energy Compact", "INITIATIVE"),
+        ("Bank of Ghana", "ORG"),
+    ]
+    found = [span for span in _spans(component(_doc(blank_nlp, text, names))) if span[0] in ("Bank", "Compact")]
+    assert found == [
+        ("Bank", "ORG", "African Development Bank"),
+        ("Compact", "INITIATIVE", "Ghana Energy Compact"),
+    ]

@@ -12,6 +12,10 @@ Three outcomes, by what precedes the parentheses:
   a later "CoRe Partnership" becomes a span of that label with the full name as `canonical`;
 * the long form is lower case ("research and development (R&D)"): SF names a concept, and
   every span that is just SF is dropped.
+A capitalised back-reference ("the Bank", "the Fund", "the Summit") to a name given earlier in
+the article becomes a span with that name's label and the name as `canonical` (ANNOTATION.md,
+"Hard cases"): the first name in the article whose head word it is (a piece introduces the body
+it is about first; "the Bank" after the AfDB and then the World Bank is still the AfDB).
 Only strings and offsets are stored on spans (`Span._.canonical`), so docs stay picklable.
 """
 
@@ -22,11 +26,14 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from ..spans import SPANS_KEY
+from ..spans import NAME_LABELS, SPANS_KEY
 from .attributes import register_attributes
 from .overlaps import Proposal, Words, resolve_overlaps, set_entities
 
 ACRONYM_SOURCE = "acronym"
+BACK_REFERENCE_SOURCE = "back-reference"
+# A name's head word comes first when one of these follows it ("the Bank" for "Bank of Korea").
+HEAD_FIRST_LINKS = {"of", "for", "on"}
 # Schwartz & Hearst: a short form has at most ten characters and starts with a letter or digit.
 MAX_SHORT_FORM_CHARS = 10
 MIN_SHORT_FORM_CHARS = 2
@@ -120,21 +127,24 @@ class AcronymResolver:
         words = Words.of(doc)
         spans = [(s.start, s.end, s.label_, s.id_ or ACRONYM_SOURCE) for s in doc.spans.get(self.spans_key, [])]
         definitions, concepts = self.find_definitions(words, spans)
-        if not definitions and not concepts:
-            doc._.acronyms = []
-            return doc
         proposals = [Proposal(*span) for span in spans if words.span_text(span[0], span[1]) not in concepts]
         canonical: dict[tuple[int, int, str], str] = {}
         positions: dict[str, list[int]] = {}
         for i, word in enumerate(words.text):
             positions.setdefault(word, []).append(i)
-        for definition in definitions:
-            for start, end in _mentions(words.text, positions, definition):
-                proposals = [
-                    p for p in proposals if not (p.start == start and p.end == end and p.label != definition.label)
-                ]
-                proposals.append(Proposal(start, end, definition.label, ACRONYM_SOURCE))
-                canonical[(start, end, definition.label)] = definition.long_form
+        mentions = [
+            (Proposal(start, end, definition.label, ACRONYM_SOURCE), definition.long_form)
+            for definition in definitions
+            for start, end in _mentions(words.text, positions, definition)
+        ]
+        for mention, long_form in [*mentions, *_back_references(words, proposals)]:
+            proposals = [
+                p
+                for p in proposals
+                if not (p.start == mention.start and p.end == mention.end and p.label != mention.label)
+            ]
+            proposals.append(mention)
+            canonical[(mention.start, mention.end, mention.label)] = long_form
         kept = resolve_overlaps(words, proposals)
         result = [Span(doc, p.start, p.end, label=p.label, span_id=p.source) for p in kept]
         for span, proposal in zip(result, kept, strict=True):
@@ -180,6 +190,43 @@ class AcronymResolver:
                 if long_start is not None and candidate[long_start:].islower():
                     concepts.add(short_form)
         return definitions, concepts
+
+
+def _back_references(words: Words, proposals: list[Proposal]) -> list[tuple[Proposal, str]]:
+    """Capitalised head words after "the" that refer to the first earlier name with that head.
+
+    "the Bank" after "African Development Bank", "the Board" after "AfDB Board of Directors";
+    not "the Bank of Japan" (a name goes on) and not a word inside another span.
+    """
+    text, lower = words.text, words.lower
+    names = sorted((p for p in proposals if p.label in NAME_LABELS and p.length > 1), key=lambda p: p.start)
+    covered = {i for p in proposals for i in range(p.start, p.end) if p.length > 1}
+    found = []
+    first_named: dict[str, Proposal] = {}
+    upcoming = iter(names)
+    following = next(upcoming, None)
+    for i in range(1, len(text)):
+        while following is not None and following.end <= i:
+            first_named.setdefault(_head_word(words, following), following)
+            following = next(upcoming, None)
+        word = text[i]
+        if lower[i - 1] != "the" or not (word.istitle() and word.isalpha()) or i in covered:
+            continue
+        after = text[i + 1] if i + 1 < len(text) else ""
+        if after[:1].isupper() or lower[i + 1 : i + 2] in (["of"], ["for"], ["on"]):
+            continue
+        name = first_named.get(word)
+        if name is not None:
+            found.append((Proposal(i, i + 1, name.label, BACK_REFERENCE_SOURCE), words.span_text(name.start, name.end)))
+    return found
+
+
+def _head_word(words: Words, name: Proposal) -> str:
+    """The head word of a name: the word before its first "of/for/on", else its last word."""
+    for i in range(name.start, name.end - 1):
+        if words.lower[i + 1] in HEAD_FIRST_LINKS:
+            return words.text[i]
+    return words.text[name.end - 1]
 
 
 def _mentions(text: list[str], positions: dict[str, list[int]], definition: Definition) -> list[tuple[int, int]]:

@@ -66,6 +66,7 @@ LEXICON_LISTS = (
     "currency_tokens",
     "not_entities",
     "not_org_last_words",
+    "officeholders",
     "regions",
 )
 # Lists the lexicon gets from the normalization vocabulary rather than from its file.

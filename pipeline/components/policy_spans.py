@@ -62,6 +62,9 @@ LABELS_FILE = "labels.json"
 CUE_DETERMINERS = {"the", "its", "their", "our", "his", "her", "a", "an", "new"}
 # A name's head word comes first when these follow it ("Regime of Incentives ...").
 HEAD_FIRST_LINKS = {"of", "for", "on"}
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+# A word of capitals longer than this is not an acronym but a shouted word ("FINANCE", "PIMENTEL").
+MAX_ACRONYM_LETTERS = 3
 TIME_OF_DAY = re.compile(r"^\d{1,2}[:.]\d{2}$")
 
 PatternDict = dict[str, Any]
@@ -181,6 +184,7 @@ class PolicySpans:
         self.not_entities = exact.get("not_entities", empty)
         self.regions = exact.get("regions", empty)
         self.not_org_last_words = exact.get("not_org_last_words", empty)
+        self.officeholders = lower.get("officeholders", empty)
         self.currencies = exact.get("currency_tokens", empty)
         self.currency_prefixes = tuple(c for c in self.currencies if len(c) > 1)
 
@@ -221,11 +225,13 @@ class PolicySpans:
     def __call__(self, doc: Doc) -> Doc:
         words = Words.of(doc)
         ents = [(ent.start, ent.end, ent.label_) for ent in doc.ents]
-        people = set()
+        people = _byline_names(words)
         for start, end, label in ents:
             if label == "PERSON":
                 people.add(words.span_text(start, end))
                 people.update(words.text[start:end])
+            elif label in PLACE_LABELS:
+                people.add(words.span_text(start, end))
         proposals = [self._clean(words, start, end, label, source) for start, end, label, source in self._matches(doc)]
         for ent_start, ent_end, ent_label in ents:
             if ent_label in self.label_map:
@@ -293,6 +299,11 @@ class PolicySpans:
             if text[i] in SEPARATORS or text[i] in POSSESSIVES or text[i].isspace():
                 pieces.append((piece_start, i))
                 piece_start = i + 1
+            elif words.lower[i] in self.officeholders and i + 1 < end and text[i + 1].istitle() and i > piece_start:
+                # "CBK Governor Kamau Thugge": the body, then a title and a person.
+                pieces.append((piece_start, i))
+                piece_start = end
+                break
         pieces.append((piece_start, end))
         for index, (piece_start, piece_end) in enumerate(pieces):
             if piece_start >= piece_end:
@@ -382,6 +393,8 @@ class PolicySpans:
         text = words.text[start:end]
         if surface in people or surface in self.regions:
             return False
+        if _is_shouted(text) or _on_label_line(words, start):
+            return False
         if text[-1] in self.not_org_last_words:
             return False
         if any(word in self.not_entities for word in text):
@@ -399,6 +412,36 @@ class PolicySpans:
         for i, word in enumerate(text):
             if word in acronyms:
                 yield Proposal(i, i + 1, "ORG", MODEL_SOURCE)
+
+
+def _byline_names(words: Words) -> set[str]:
+    """The names after a line-initial "By" ("By Helena Albuquerque | November 28"): people, never ORG."""
+    names = set()
+    text = words.text
+    for i, word in enumerate(text[:-1]):
+        if word != "By" or (i > 0 and "\n" not in text[i - 1]):
+            continue
+        end = i + 1
+        while end < len(text) and text[end].istitle():
+            end += 1
+        if end > i + 1:
+            names.add(words.span_text(i + 1, end))
+    return names
+
+
+def _is_shouted(text: list[str]) -> bool:
+    """Two or more words in capitals, none an acronym: a photographer or a section label ("MAURO PIMENTEL")."""
+    letters = [word for word in text if word.isalpha()]
+    return len(letters) > 1 and all(word.isupper() and len(word) > MAX_ACRONYM_LETTERS for word in letters)
+
+
+def _on_label_line(words: Words, start: int) -> bool:
+    """Whether the token starts a span on a line of capitals with a separator ("MINING & ENERGY | FINANCE")."""
+    source = words.source
+    line_start = source.rfind("\n", 0, words.idx[start]) + 1
+    line_end = source.find("\n", words.idx[start])
+    line = source[line_start : line_end if line_end >= 0 else len(source)]
+    return any(mark in line for mark in "|&/") and line.upper() == line and any(ch.isalpha() for ch in line)
 
 
 def _balance_parentheses(text: list[str], start: int, end: int) -> tuple[int, int]:

@@ -66,6 +66,10 @@ def parse_money(text: str, *, vocabulary: Vocabulary, default_currency: str = "U
     Money(amount=Decimal('30000000000'), currency='INR', amount_max=None, approximate=True)
     >>> parse_money("2 billion Swiss francs", vocabulary=words).norm()
     {'amount': 2000000000, 'currency': 'CHF'}
+    >>> parse_money("a quarter of a billion euros", vocabulary=words).norm()
+    {'amount': 250000000, 'currency': 'EUR'}
+    >>> parse_money("ZAR 90 billion and ZAR 110 billion", vocabulary=words).norm()
+    {'amount': 90000000000, 'currency': 'ZAR', 'amount_max': 110000000000}
     >>> parse_money("800,000 jobs", vocabulary=words) is None
     True
     """
@@ -77,6 +81,7 @@ def parse_money(text: str, *, vocabulary: Vocabulary, default_currency: str = "U
         if lowered.startswith(word + " "):
             approximate, cleaned = True, cleaned[len(word) + 1 :]
             break
+    cleaned = _fraction_for(vocabulary).sub(lambda found: f"{vocabulary.fractions[found[1].lower()]} ", cleaned)
     found = _grammar_for(vocabulary).match(cleaned)
     if found is None:
         return None
@@ -87,10 +92,12 @@ def parse_money(text: str, *, vocabulary: Vocabulary, default_currency: str = "U
     for word in (found["scale"], found["scale2"]):  # "1.5 lakh crore" is 1.5 * 10**5 * 10**7
         if word:
             scale *= vocabulary.scales[word.lower()]
+    # "ZAR 90 billion and ZAR 110 billion": each end has its own scale; "$2.5-3 billion" shares one.
+    min_scale = Decimal(vocabulary.scales[found["scale_min"].lower()]) if found["scale_min"] else scale
     with localcontext() as context:
         context.prec = DECIMAL_DIGITS
         try:
-            amount = _tidy(Decimal(found["amount"].replace(",", "")) * scale)
+            amount = _tidy(Decimal(found["amount"].replace(",", "")) * min_scale)
             amount_max = _tidy(Decimal(found["amount_max"].replace(",", "")) * scale) if found["amount_max"] else None
         except InvalidOperation:
             return None
@@ -132,6 +139,12 @@ def _yuan_markers(vocabulary: Vocabulary) -> tuple[str, ...]:
     return (YUAN.lower(), *(name.lower() for name, currency in named.items() if currency == YUAN))
 
 
+@per_vocabulary
+def _fraction_for(vocabulary: Vocabulary) -> re.Pattern[str]:
+    """ "a quarter of a" / "half a" before a scale word: the fraction, read as a number."""
+    return re.compile(rf"^(?:an? |one )?({alternation(vocabulary.fractions)}) (?:of )?an? ", re.IGNORECASE)
+
+
 # Between the two ends of a range written out ("between USD 250 and USD 300 million", "€4 to €6 billion").
 RANGE_WORDS = "and|to"
 
@@ -145,7 +158,7 @@ def _grammar_for(vocabulary: Vocabulary) -> re.Pattern[str]:
     words = alternation(vocabulary.currency_words)
     return re.compile(
         rf"^(?:(?P<sign>{signs}) ?|(?P<code_before>{codes}) )?"
-        rf"(?P<amount>{NUMBER})"
+        rf"(?P<amount>{NUMBER})(?: ?(?P<scale_min>{scales})\b(?= (?:{RANGE_WORDS}) ))?"
         rf"(?:(?: ?- ?| (?:{RANGE_WORDS}) )(?:(?:{signs}) ?|(?:{codes}) )?(?P<amount_max>{NUMBER}))?"
         rf"(?: ?(?P<scale>{scales})\b(?: (?P<scale2>{scales})\b)?)?"
         rf"(?: (?P<code_after>{codes})\b| (?P<word>{words})\b)?$",

@@ -64,6 +64,7 @@ LEXICON_LISTS = (
     "quarter_words",
     "day_periods",
     "currency_tokens",
+    "money_fractions",
     "not_entities",
     "not_org_last_words",
     "officeholders",

@@ -35,6 +35,7 @@ class Vocabulary:
     code_aliases: dict[str, str]
     currency_words: dict[str, str]
     scales: dict[str, int]
+    fractions: dict[str, float]
     approximate_words: list[str]
 
 

@@ -186,6 +186,7 @@ class PolicySpans:
         self.not_org_last_words = exact.get("not_org_last_words", empty)
         self.officeholders = lower.get("officeholders", empty)
         self.currencies = exact.get("currency_tokens", empty)
+        self.fractions = lower.get("money_fractions", empty)
         self.currency_prefixes = tuple(c for c in self.currencies if len(c) > 1)
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
@@ -336,7 +337,9 @@ class PolicySpans:
             return None
         if label == "DATE" and not self._is_calendar_expression(words.text[start:end], lower[start:end]):
             return None
-        if label == "MONEY" and not any(any(ch.isdigit() for ch in word) for word in words.text[start:end]):
+        if label == "MONEY" and not any(
+            any(ch.isdigit() for ch in word) or word in self.fractions for word in lower[start:end]
+        ):
             return None
         if (
             source == MODEL_SOURCE
@@ -352,8 +355,12 @@ class PolicySpans:
         def is_currency(word: str) -> bool:
             return word in self.currencies or word.startswith(self.currency_prefixes)
 
-        while start < end and not (is_currency(text[start]) or text[start][:1].isdigit()):
+        while start < end and not (
+            is_currency(text[start]) or text[start][:1].isdigit() or text[start].lower() in self.fractions
+        ):
             start += 1
+        if 0 < start < end and text[start].lower() in self.fractions and text[start - 1].lower() in ("a", "one"):
+            start -= 1  # "a quarter of a billion euros"
         while start < end and text[end - 1][:1].isupper() and not is_currency(text[end - 1]):
             end -= 1
         return start, end

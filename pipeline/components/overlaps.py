@@ -149,9 +149,10 @@ def nests_as_name(words: Words, inner: Proposal, outer: Proposal) -> bool:
     if not in_capitals:
         if inner.source == MODEL_SOURCE:
             return False
-        # "EU-[Japan Council]", "Singapore [International Forum]": a piece of a longer name, not a name.
+        # "EU-[Japan Council]", "Singapore [International Forum]": a piece of a longer name, not a name;
+        # "Competitiveness and Resilience ([CoRe]) Partnership": the outer name's own acronym.
         left = text[inner.start - 1] if inner.start > outer.start else None
-        if left is not None and (left in NAME_CONNECTORS or left[:1].isupper()):
+        if left is not None and (left in NAME_CONNECTORS or left[:1].isupper() or left == "("):
             return False
     rest = [*text[outer.start : inner.start], *text[inner.end : outer.end]]
     return any(word[:1].isupper() for word in rest)

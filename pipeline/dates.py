@@ -204,6 +204,7 @@ def _compiled(vocabulary: Vocabulary) -> dict[str, re.Pattern[str]]:
         "cross_month": re.compile(rf"^({m}) (\d{{1,2}})-({m}) (\d{{1,2}})(?: ({y}))?$"),
         "day_range": re.compile(rf"^({m}) (\d{{1,2}})-(\d{{1,2}})(?: ({y}))?$"),
         "day_range_day_first": re.compile(rf"^(\d{{1,2}})-(\d{{1,2}}) ({m})(?: ({y}))?$"),
+        "cross_month_day_first": re.compile(rf"^(\d{{1,2}}) ({m})-(\d{{1,2}}) ({m})(?: ({y}))?$"),
         "month_day": re.compile(rf"^({m}) (\d{{1,2}})(?: ({y}))?$"),
         "day_month": re.compile(rf"^(\d{{1,2}}) (?:of )?({m})(?: ({y}))?$"),
         "month_range": re.compile(rf"^({m})-({m})(?: ({y}))?$"),
@@ -269,6 +270,10 @@ def _parse_days(text: str, reference: Reference, words: Vocabulary) -> DateValue
     if found := g["day_range"].match(text):
         year = _stated(found[4], reference)
         return _span(_day_value(year, month[found[1]], int(found[2])), _day_value(year, month[found[1]], int(found[3])))
+    if found := g["cross_month_day_first"].match(text):
+        year = _stated(found[5], reference)
+        first = _day_value(year, month[found[2]], int(found[1]))
+        return _span(first, _day_value(year, month[found[4]], int(found[3])))
     if found := g["day_range_day_first"].match(text):
         year = _stated(found[4], reference)
         return _span(_day_value(year, month[found[3]], int(found[1])), _day_value(year, month[found[3]], int(found[2])))

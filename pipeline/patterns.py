@@ -68,6 +68,7 @@ LEXICON_LISTS = (
     "not_entities",
     "not_org_last_words",
     "officeholders",
+    "furniture",
     "regions",
 )
 # Lists the lexicon gets from the normalization vocabulary rather than from its file.

@@ -20,6 +20,7 @@ from ..types import SCORED_LABELS
 MODEL_SOURCE = "model"
 NAME_CONNECTORS = {"of", "for", "and", "on", "-", "–", "&"}
 COORDINATORS = {"and", "&"}
+DASHES = {"-", "–", "—"}
 
 
 def precedence(source: str) -> int:
@@ -91,24 +92,26 @@ def resolve_overlaps(words: Words, proposals: Iterable[Proposal]) -> list[Propos
 
 
 def drop_coordinations(words: Words, proposals: list[Proposal]) -> list[Proposal]:
-    """Drop a proposal that is two names joined by "and": "[Sumitomo Corp.] and [Mitsubishi Corporation]".
+    """Drop a proposal that is two names joined by "and" or a dash: "[Sumitomo Corp.] and [Mitsubishi Corporation]".
 
     A name may hold "and" ("Ministry of Economy, Trade and Industry"); it is two names when
-    other proposals end just before the "and" (or before an acronym in parentheses there)
-    and start just after it.
+    other proposals of its label end just before the "and" (or before an acronym in
+    parentheses there) and start just after it. A dash joins two names only in an ORG
+    ("African Union–European Union"); in "EU-Japan Summit" it is part of the name.
     """
-    ends = {p.end for p in proposals}
-    starts = {p.start for p in proposals}
+    ends = {(p.end, p.label) for p in proposals}
+    starts = {(p.start, p.label) for p in proposals}
     text = words.text
 
     def joins_two(proposal: Proposal) -> bool:
         if proposal.label not in spans.NAME_LABELS:
             return False
+        joiners = COORDINATORS | DASHES if proposal.label == "ORG" else COORDINATORS
         for i in range(proposal.start + 1, proposal.end - 1):
-            if words.lower[i] not in COORDINATORS or i + 1 not in starts:
+            if words.lower[i] not in joiners or (i + 1, proposal.label) not in starts:
                 continue
             left = i - 3 if i >= 3 and text[i - 1] == ")" and text[i - 3] == "(" else i
-            if left in ends and left > proposal.start:
+            if (left, proposal.label) in ends and left > proposal.start:
                 return True
         return False
 

@@ -38,7 +38,7 @@ from spacy.util import registry
 from ..errors import Messages, PatternFileError
 from ..lexeme_flags import flagged_patterns
 from ..patterns import LabelRules, RuleSet
-from ..spans import SPANS_KEY
+from ..spans import NAME_LABELS, SPANS_KEY
 from ..tokenizer import customize_tokenizer
 from .overlaps import (
     MODEL_SOURCE,
@@ -185,6 +185,7 @@ class PolicySpans:
         self.regions = exact.get("regions", empty)
         self.not_org_last_words = exact.get("not_org_last_words", empty)
         self.officeholders = lower.get("officeholders", empty)
+        self.furniture = exact.get("furniture", empty)
         self.currencies = exact.get("currency_tokens", empty)
         self.fractions = lower.get("money_fractions", empty)
         self.currency_prefixes = tuple(c for c in self.currencies if len(c) > 1)
@@ -335,6 +336,13 @@ class PolicySpans:
             return None
         if words.span_text(start, end) in self.not_entities:
             return None
+        if (
+            label in NAME_LABELS
+            and start > 1
+            and lower[start - 1] in ("for", "of")
+            and lower[start - 2] in self.officeholders
+        ):
+            return None  # "Commissioner for International Partnerships" is a title
         if label == "DATE" and not self._is_calendar_expression(words.text[start:end], lower[start:end]):
             return None
         if label == "MONEY" and not any(
@@ -398,7 +406,7 @@ class PolicySpans:
         """
         surface = words.span_text(start, end)
         text = words.text[start:end]
-        if surface in people or surface in self.regions:
+        if surface in people or surface in self.regions or surface in self.furniture:
             return False
         if _is_shouted(text) or _on_label_line(words, start):
             return False

@@ -272,8 +272,8 @@ def _parse_days(text: str, reference: Reference, words: Vocabulary) -> DateValue
         return _span(_day_value(year, month[found[1]], int(found[2])), _day_value(year, month[found[1]], int(found[3])))
     if found := g["cross_month_day_first"].match(text):
         year = _stated(found[5], reference)
-        first = _day_value(year, month[found[2]], int(found[1]))
-        return _span(first, _day_value(year, month[found[4]], int(found[3])))
+        opening = _day_value(year, month[found[2]], int(found[1]))
+        return _span(opening, _day_value(year, month[found[4]], int(found[3])))
     if found := g["day_range_day_first"].match(text):
         year = _stated(found[4], reference)
         return _span(_day_value(year, month[found[3]], int(found[1])), _day_value(year, month[found[3]], int(found[2])))

@@ -237,8 +237,9 @@ class PolicySpans:
         proposals = [self._clean(words, start, end, label, source) for start, end, label, source in self._matches(doc)]
         for ent_start, ent_end, ent_label in ents:
             if ent_label in self.label_map:
-                for start, end in self._repair_model_span(words, ent_start, ent_end):
-                    label = self._model_label(words, start, end, self.label_map[ent_label])
+                model_label = self.label_map[ent_label]
+                for start, end in self._repair_model_span(words, ent_start, ent_end, model_label):
+                    label = self._model_label(words, start, end, model_label)
                     proposals.append(self._clean(words, start, end, label, MODEL_SOURCE, people))
         found = drop_coordinations(words, [p for p in proposals if p is not None])
         kept = resolve_overlaps(words, found)
@@ -287,7 +288,7 @@ class PolicySpans:
                 return cue.label
         return label
 
-    def _repair_model_span(self, words: Words, start: int, end: int) -> Iterator[tuple[int, int]]:
+    def _repair_model_span(self, words: Words, start: int, end: int, label: str) -> Iterator[tuple[int, int]]:
         """Split the model's span at separators, line breaks and possessives; cut parentheses; extend fragments.
 
         A possessive splits a chain of names (ANNOTATION.md): "European Commission’s
@@ -298,7 +299,7 @@ class PolicySpans:
         pieces: list[tuple[int, int]] = []
         piece_start = start
         for i in range(start, end):
-            if text[i] in SEPARATORS or text[i] in POSSESSIVES or text[i].isspace():
+            if text[i] in SEPARATORS or text[i] in POSSESSIVES or text[i].isspace() or _is_spaced_dash(words, i):
                 pieces.append((piece_start, i))
                 piece_start = i + 1
             elif words.lower[i] in self.officeholders and i + 1 < end and text[i + 1].istitle() and i > piece_start:
@@ -314,6 +315,8 @@ class PolicySpans:
             if before_possessive and piece_end - piece_start == 1 and not text[piece_start].isupper():
                 continue
             piece_start, piece_end = _balance_parentheses(text, piece_start, piece_end)
+            while label in NAME_LABELS and piece_end > piece_start + 1 and words.lower[piece_end - 1] in self.calendar:
+                piece_end -= 1  # "Nigerian Exchange on Monday": the date is not part of the name
             if index == len(pieces) - 1:
                 piece_end = _extend_fragment(words, piece_end)
             if piece_start < piece_end:
@@ -429,6 +432,13 @@ class PolicySpans:
                 yield Proposal(i, i + 1, "ORG", MODEL_SOURCE)
 
 
+def _is_spaced_dash(words: Words, i: int) -> bool:
+    """A dash with a space on each side separates ("July 8 (Reuters) - Nigerian ..."); one inside a name does not."""
+    if words.text[i] not in ("-", "–", "—") or i == 0 or i + 1 >= len(words.text):
+        return False
+    return words.source[words.idx[i] - 1].isspace() and words.source[words.idx[i] + 1].isspace()
+
+
 def _byline_names(words: Words) -> set[str]:
     """The names after a line-initial "By" ("By Helena Albuquerque | November 28"): people, never ORG."""
     names = set()
@@ -466,7 +476,9 @@ def _balance_parentheses(text: list[str], start: int, end: int) -> tuple[int, in
         if text[i] == "(":
             depth += 1
         elif text[i] == ")":
-            if depth == 0:
+            if depth == 0 and i == end - 1:
+                end = i  # "Reuters)": the credit's closing parenthesis
+            elif depth == 0:
                 start = i + 1
             else:
                 depth -= 1

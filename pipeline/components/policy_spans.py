@@ -413,6 +413,13 @@ class PolicySpans:
             return False
         if _is_shouted(text) or _on_label_line(words, start):
             return False
+        lower = words.lower
+        if lower[end - 1] in self.officeholders:
+            return False  # "Official Spokesperson" is a title
+        followed_by_title = end < len(lower) and lower[end] in self.officeholders
+        headless = not any(lower[i] in self._head_labels for i in range(start, end))
+        if followed_by_title and headless and len(text) > 1 and not surface.isupper():
+            return False  # "the External Affairs Minister"
         if text[-1] in self.not_org_last_words:
             return False
         if any(word in self.not_entities for word in text):

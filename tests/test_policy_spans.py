@@ -123,6 +123,13 @@ def test_policy_spans_refuses_org_that_is_the_event_but_its_ordinal(blank_nlp, c
             "Organisation for Economic and",
             ["Organisation for Economic and Social Development"],
         ),
+        (
+            "ABUJA, July 8 (Reuters) - Nigerian National Petroleum Company said",
+            "Reuters) - Nigerian National Petroleum Company",
+            ["Reuters", "Nigerian National Petroleum Company"],
+        ),
+        ("rose 2.1% on the Nigerian Exchange on Monday.", "Nigerian Exchange on Monday", ["Nigerian Exchange"]),
+        ('conversion," CBK Governor Kamau Thugge told reporters', "CBK Governor Kamau Thugge", ["CBK"]),
     ],
     ids=[
         "credit-slash",
@@ -130,6 +137,9 @@ def test_policy_spans_refuses_org_that_is_the_event_but_its_ordinal(blank_nlp, c
         "possessive-place",
         "open-parenthesis",
         "fragment-ending-in-and",
+        "wire-dateline-dash",
+        "date-after-name",
+        "officeholder-and-person",
     ],
 )
 def test_policy_spans_repairs_model_org(blank_nlp, component, text: str, ent: str, expected: list[str]) -> None:
@@ -144,11 +154,67 @@ def test_policy_spans_repairs_model_org(blank_nlp, component, text: str, ent: st
         ("any other Indo-Pacific country", "Indo-Pacific"),
         ("concentrating in Asian Studies and Government", "Asian Studies and Government"),
         ("Korean FDI into the United States", "Korean FDI"),
+        ("on the final night. Photo: MAURO PIMENTEL/AFP via Getty", "MAURO PIMENTEL"),
+        ("MINING & ENERGY | FINANCE\nArgentine lithium", "FINANCE"),
+        ("Media statement\nPress release | 4 March 2025", "Press"),
+        ("Transcript of the briefing by the Official Spokesperson today", "Official Spokesperson"),
+        ("First, the External Affairs Minister will travel", "External Affairs"),
+        ("negotiators from the Least Developed Countries group", "Least Developed Countries"),
     ],
-    ids=["concept-acronym", "region", "field-of-study", "holds-concept-acronym"],
+    ids=[
+        "concept-acronym",
+        "region",
+        "field-of-study",
+        "holds-concept-acronym",
+        "photographer-in-capitals",
+        "section-label-line",
+        "page-furniture",
+        "title",
+        "before-a-title",
+        "generic-group-of-states",
+    ],
 )
 def test_policy_spans_drops_model_org_that_is_no_organization(blank_nlp, component, text: str, ent: str) -> None:
     assert _spans(component(_doc(blank_nlp, text, ents=[(ent, "ORG")]))) == []
+
+
+def test_policy_spans_drops_byline_person_read_as_org(blank_nlp, component) -> None:
+    text = "Commentary\nBy Helena Albuquerque | November 28, 2025\nHelena Albuquerque is a senior fellow."
+    doc = _doc(blank_nlp, text, ents=[("Helena Albuquerque", "ORG")])
+    assert _spans(component(doc)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "ent", "label"),
+    [
+        ("Afreximbank will host the Intra-African Trade Fair in Algiers", "Intra-African Trade Fair", "EVENT"),
+        (
+            "banks joined the Pan-African Payment and Settlement System last year",
+            "Pan-African Payment and Settlement System",
+            "INITIATIVE",
+        ),
+        ("Can the Forest Facility Pay", "Forest Facility", "INITIATIVE"),
+        ("The Production Linked Incentive (PLI) programme for solar", "Production Linked Incentive", "INITIATIVE"),
+        ("digital trade systems under its Digital Superhighway.", "Digital Superhighway", "INITIATIVE"),
+        ("a peso loan from Banco de la Nación Argentina to", "Banco de la Nación Argentina", "ORG"),
+        ("the Hyundai project alone", "Hyundai", "ORG"),
+    ],
+    ids=["meeting-head", "system-head", "facility-head", "cue-after", "cue-before", "opening-head", "no-cue"],
+)
+def test_policy_spans_labels_a_model_name_by_what_it_is(blank_nlp, component, text: str, ent: str, label: str) -> None:
+    doc = component(_doc(blank_nlp, text, ents=[(ent, "ORG")]))
+    assert _spans(doc) == [(ent, label)]
+
+
+def test_policy_spans_splits_two_names_joined_by_and(blank_nlp, component) -> None:
+    text = "Sumitomo Corp. and Mitsubishi Corporation both hold stakes"
+    doc = _doc(
+        blank_nlp,
+        text,
+        ents=[("Sumitomo Corp. and Mitsubishi Corporation", "ORG")],
+        rules=[("Sumitomo Corp.", "ORG"), ("Mitsubishi Corporation", "ORG")],
+    )
+    assert _spans(component(doc)) == [("Sumitomo Corp.", "ORG"), ("Mitsubishi Corporation", "ORG")]
 
 
 def test_policy_spans_drops_person_read_as_org(blank_nlp, component) -> None:

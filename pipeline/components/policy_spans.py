@@ -315,10 +315,10 @@ class PolicySpans:
             if before_possessive and piece_end - piece_start == 1 and not text[piece_start].isupper():
                 continue
             piece_start, piece_end = _balance_parentheses(text, piece_start, piece_end)
-            while label in NAME_LABELS and piece_end > piece_start + 1 and words.lower[piece_end - 1] in self.calendar:
-                piece_end -= 1  # "Nigerian Exchange on Monday": the date is not part of the name
             if index == len(pieces) - 1:
                 piece_end = _extend_fragment(words, piece_end)
+            while label in NAME_LABELS and piece_end > piece_start + 1 and words.lower[piece_end - 1] in self.calendar:
+                piece_end -= 1  # "Nigerian Exchange on Monday": the date is not part of the name
             if piece_start < piece_end:
                 yield piece_start, piece_end
 

@@ -115,8 +115,8 @@ def _parse_one(text: str, reference: Reference, vocabulary: Vocabulary) -> DateV
 
 
 def _parse_range(text: str, reference: Reference, vocabulary: Vocabulary) -> DateValue | None:
-    """Two dates joined by "and" or "to" ("October 2024 and May"): from the first's start to the second's end."""
-    ends = re.fullmatch(r"(.+?) (?:and|to|through|until) (.+)", text)
+    """Two dates joined by "and", "to" or a dash ("October 2024 and May", "FY2023-FY2027"): first start to last end."""
+    ends = re.fullmatch(r"(.+?)(?: (?:and|to|through|until) |-)(.+)", text)
     if ends is None:
         return None
     first = _parse_one(ends[1], reference, vocabulary)

@@ -66,6 +66,8 @@ def parse_money(text: str, *, vocabulary: Vocabulary, default_currency: str = "U
     Money(amount=Decimal('30000000000'), currency='INR', amount_max=None, approximate=True)
     >>> parse_money("2 billion Swiss francs", vocabulary=words).norm()
     {'amount': 2000000000, 'currency': 'CHF'}
+    >>> parse_money("VND500 billion", vocabulary=words).norm()
+    {'amount': 500000000000, 'currency': 'VND'}
     >>> parse_money("a quarter of a billion euros", vocabulary=words).norm()
     {'amount': 250000000, 'currency': 'EUR'}
     >>> parse_money("ZAR 90 billion and ZAR 110 billion", vocabulary=words).norm()
@@ -157,7 +159,7 @@ def _grammar_for(vocabulary: Vocabulary) -> re.Pattern[str]:
     scales = alternation(vocabulary.scales)
     words = alternation(vocabulary.currency_words)
     return re.compile(
-        rf"^(?:(?P<sign>{signs}) ?|(?P<code_before>{codes}) )?"
+        rf"^(?:(?P<sign>{signs}) ?|(?P<code_before>{codes}) ?)?"
         rf"(?P<amount>{NUMBER})(?: ?(?P<scale_min>{scales})\b(?= (?:{RANGE_WORDS}) ))?"
         rf"(?:(?: ?- ?| (?:{RANGE_WORDS}) )(?:(?:{signs}) ?|(?:{codes}) )?(?P<amount_max>{NUMBER}))?"
         rf"(?: ?(?P<scale>{scales})\b(?: (?P<scale2>{scales})\b)?)?"

@@ -62,6 +62,7 @@ LEXICON_LISTS = (
     "duration_units",
     "relative_date_words",
     "quarter_words",
+    "offset_words",
     "day_periods",
     "currency_tokens",
     "money_fractions",
@@ -107,7 +108,9 @@ class PatternEntry:
     def as_spacy_patterns(self) -> list[dict[str, Any]]:
         """The dicts `SpanRuler.add_patterns` takes; the id travels to `span.id_`."""
         if self.phrases:
-            return [{"label": p.label, "pattern": p.text, "id": self.id} for p in self.phrases]
+            return [
+                {"label": p.label, "pattern": p.text, "id": self.id, "canonical": p.canonical} for p in self.phrases
+            ]
         return [{"label": self.label, "pattern": self.pattern, "id": self.id}]
 
 

@@ -192,6 +192,7 @@ DATE_CASES = [
     row("this decade", dt.date(2025, 11, 28), Want("2020/2029", anchor=A), "this-decade"),
     row("15/09/2025", None, Want("2025-09-15"), "numeric-day-first"),
     row("12/31/2025", None, Want("2025-12-31"), "numeric-month-first-when-only-it-is-a-date"),
+    row("FY2023-FY2027", None, Want("2023/2027"), "fiscal-year-range"),
     row("30 June-3 July 2025", None, Want("2025-06-30/2025-07-03"), "cross-month-day-first"),
     row("October 2024 and May", dt.date(2025, 6, 12), Want("2024-10/2025-05", anchor=A), "range-with-and"),
 ]

@@ -34,8 +34,11 @@ ACRONYM_SOURCE = "acronym"
 BACK_REFERENCE_SOURCE = "back-reference"
 # A name's head word comes first when one of these follows it ("the Bank" for "Bank of Korea").
 HEAD_FIRST_LINKS = {"of", "for", "on"}
-# Schwartz & Hearst: a short form has at most ten characters and starts with a letter or digit.
-MAX_SHORT_FORM_CHARS = 10
+# A shortened mention keeps at least this many words of the full name ("Strategic Partnership").
+MIN_SHORTENED_WORDS = 2
+# Schwartz & Hearst: a short form has at most ten characters and starts with a letter or digit;
+# names of institutions run a little longer ("Afreximbank").
+MAX_SHORT_FORM_CHARS = 12
 MIN_SHORT_FORM_CHARS = 2
 # Schwartz & Hearst: the long form has at most min(|SF| + 5, 2 * |SF|) words.
 EXTRA_LONG_FORM_WORDS = 5
@@ -146,6 +149,11 @@ class AcronymResolver:
             proposals.append(mention)
             canonical[(mention.start, mention.end, mention.label)] = long_form
         kept = resolve_overlaps(words, proposals)
+        for span in doc.spans.get(self.spans_key, []):  # names the gazetteer knew
+            if span._.canonical:
+                canonical.setdefault((span.start, span.end, span.label_), span._.canonical)
+        for proposal, long_form in _shortened_mentions(words, kept):
+            canonical.setdefault((proposal.start, proposal.end, proposal.label), long_form)
         result = [Span(doc, p.start, p.end, label=p.label, span_id=p.source) for p in kept]
         for span, proposal in zip(result, kept, strict=True):
             span._.canonical = canonical.get((proposal.start, proposal.end, proposal.label))
@@ -177,7 +185,8 @@ class AcronymResolver:
             if before:
                 start, end, label, _ = max(before, key=lambda s: s[1] - s[0])
                 long_form = words.span_text(start, end)
-                if abbreviates(short_form, long_form):
+                # An institution's acronym may come from another language ("... Development (BMZ)").
+                if label in NAME_LABELS or abbreviates(short_form, long_form):
                     definitions.append(Definition(short_form, long_form, label))
             elif around:
                 start, end, label, _ = max(around, key=lambda s: s[1] - s[0])
@@ -218,6 +227,31 @@ def _back_references(words: Words, proposals: list[Proposal]) -> list[tuple[Prop
         name = first_named.get(word)
         if name is not None:
             found.append((Proposal(i, i + 1, name.label, BACK_REFERENCE_SOURCE), words.span_text(name.start, name.end)))
+    return found
+
+
+def _shortened_mentions(words: Words, kept: list[Proposal]) -> list[tuple[Proposal, str]]:
+    """Names that repeat the last words of a longer earlier name of their label, with that name.
+
+    "Comprehensive Strategic Partnership" after "US–Vietnam Comprehensive Strategic Partnership"
+    stands for it (ANNOTATION.md: the full name a shortened later mention stands for).
+    """
+    found = []
+    names = [p for p in kept if p.label in NAME_LABELS]
+    for mention in names:
+        if mention.length < MIN_SHORTENED_WORDS:
+            continue
+        tail = words.text[mention.start : mention.end]
+        for earlier in names:
+            if earlier.end > mention.start:
+                break
+            if (
+                earlier.label == mention.label
+                and earlier.length > mention.length
+                and words.text[earlier.end - mention.length : earlier.end] == tail
+            ):
+                found.append((mention, words.span_text(earlier.start, earlier.end)))
+                break
     return found
 
 

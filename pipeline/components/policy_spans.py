@@ -40,6 +40,7 @@ from ..lexeme_flags import flagged_patterns
 from ..patterns import LabelRules, RuleSet
 from ..spans import NAME_LABELS, SPANS_KEY
 from ..tokenizer import customize_tokenizer
+from .attributes import register_attributes
 from .overlaps import (
     MODEL_SOURCE,
     NAME_CONNECTORS,
@@ -95,6 +96,7 @@ class PolicySpans:
         self.spans_key = spans_key
         self.label_map = label_map
         self.scorer = scorer
+        register_attributes()
         self.initialize()
 
     # ---- the rules as data, as spaCy's span_ruler holds its patterns ----
@@ -144,6 +146,8 @@ class PolicySpans:
             )
             if isinstance(pattern["pattern"], str):
                 self._phrase_matcher.add(match_id, [self.nlp.make_doc(pattern["pattern"])])
+                if pattern.get("canonical"):
+                    self._canonical_names[pattern["pattern"]] = pattern["canonical"]
             else:
                 self._matcher.add(match_id, [flagged["pattern"]])
             self._patterns.append(pattern)
@@ -160,6 +164,7 @@ class PolicySpans:
         self._opening_heads = {word for c in labels.head_words if c.opens_name for word in c.words}
         self._patterns: list[PatternDict] = []
         self._pattern_labels: dict[int, tuple[str, str]] = {}
+        self._canonical_names: dict[str, str] = {}  # a gazetteer phrase -> the name it is a form of
         # load_rules has validated the patterns; spaCy's schema would refuse the flag ids they now hold.
         self._matcher = Matcher(self.nlp.vocab, validate=False)
         self._phrase_matcher = PhraseMatcher(self.nlp.vocab)
@@ -180,6 +185,7 @@ class PolicySpans:
         self.units = lower.get("duration_units", empty)
         self.anchors = (self.calendar - self.units) | lower.get("relative_date_words", empty)
         self.quarter_words = lower.get("quarter_words", empty)
+        self.offsets = lower.get("offset_words", empty)
         self.day_periods = lower.get("day_periods", empty)
         self.not_entities = exact.get("not_entities", empty)
         self.regions = exact.get("regions", empty)
@@ -245,9 +251,28 @@ class PolicySpans:
         kept = resolve_overlaps(words, found)
         kept = resolve_overlaps(words, [*kept, *self._repeat_mentions(words, kept)])
         spans = [Span(doc, p.start, p.end, label=p.label, span_id=p.source) for p in kept]
+        self._set_known_names(spans)
         doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=spans)
         set_entities(doc, spans)
         return doc
+
+    def _set_known_names(self, spans: list[Span]) -> None:
+        """Give a gazetteer form the name it stands for, as the article writes that name where it does.
+
+        "EU" after "the European Union's" stands for "European Union"; an "AFD" in an article
+        that never writes a longer form stands for the gazetteer's name.
+        """
+        written = {span.text for span in spans}
+        for span in spans:
+            name = self._canonical_names.get(span.text)
+            if name is None:
+                continue
+            forms = [form for form, named in self._canonical_names.items() if named == name and form in written]
+            longest = max(forms, key=len, default=name)
+            if len(longest) > len(span.text):
+                span._.canonical = longest
+            elif name != span.text:
+                span._.canonical = name
 
     def _matches(self, doc: Doc) -> set[tuple[int, int, str, str]]:
         """The rule matches (start, end, label, pattern id), and the spans an upstream ruler left in `rules_key`."""
@@ -335,6 +360,8 @@ class PolicySpans:
             start, end = self._money_bounds(words.text, start, end)
         if label == "DATE":
             start, end = self._date_bounds(words, start, end)
+        if label in NAME_LABELS:
+            start, end = _balance_parentheses(words.text, start, end)
         if start >= end:
             return None
         if words.span_text(start, end) in self.not_entities:
@@ -392,6 +419,8 @@ class PolicySpans:
         to the calendar: a month or season word, a four-digit year, or a relative word
         ("last year", "next fiscal year").
         """
+        if lower[-1] in self.offsets:
+            return False
         has_number = any(any(ch.isdigit() for ch in word) for word in text)
         if not (has_number or any(word in self.calendar for word in lower)):
             return False

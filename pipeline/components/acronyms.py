@@ -140,6 +140,9 @@ class AcronymResolver:
             for definition in definitions
             for start, end in _mentions(words.text, positions, definition)
         ]
+        # "CoRe" in a later "CoRe Partnership" is the short name's own first word, not an ORG inside it.
+        inside_names = {(m.start, m.start + 1) for m, _ in mentions if m.length > 1}
+        proposals = [p for p in proposals if not (p.label == "ORG" and (p.start, p.end) in inside_names)]
         for mention, long_form in [*mentions, *_back_references(words, proposals)]:
             proposals = [
                 p

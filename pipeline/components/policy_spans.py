@@ -351,6 +351,8 @@ class PolicySpans:
         self, words: Words, start: int, end: int, label: str, source: str, people: set[str] | None = None
     ) -> Proposal | None:
         lower = words.lower
+        if label in NAME_LABELS:
+            start, end = _balance_parentheses(words.text, start, end)
         leading = self.date_leading if label == "DATE" else self.leading
         while start < end and lower[start] in leading:
             start += 1
@@ -360,8 +362,6 @@ class PolicySpans:
             start, end = self._money_bounds(words.text, start, end)
         if label == "DATE":
             start, end = self._date_bounds(words, start, end)
-        if label in NAME_LABELS:
-            start, end = _balance_parentheses(words.text, start, end)
         if start >= end:
             return None
         if words.span_text(start, end) in self.not_entities:

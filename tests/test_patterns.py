@@ -68,6 +68,17 @@ BAD_FILES = [
     ("lexicon:\n  leading_words: [the, on]\n", "must be a list of strings"),
     ("rules: []\n", "expected a mapping with one of the keys"),
     ("patterns:" + GOOD_ENTRY.replace("{LOWER: ministry}", "{POS: PROPN}"), "POS need the tagger"),
+    ("head_words:\n  - {class: heads, label: PLACE, words: [city]}\n", "label 'PLACE' is not one of"),
+    ("head_words:\n  - {class: heads, label: ORG, words: [bank], colour: red}\n", "unknown key 'colour'"),
+    (
+        "head_words:\n  - {class: heads, label: ORG, words: [bank]}\n  - {class: heads, label: ORG, words: [fund]}\n",
+        "entry heads",
+    ),
+    ("groups:\n  - {id: un, label: ORG, entries: [{name: UN}], examples: {match: ['[UN]']}}\n", "starting with 'gaz-'"),
+    (
+        "groups:\n  - {id: gaz-x, label: ORG, entries: [{name: UN, alias: [U.N.]}], examples: {match: ['[UN]']}}\n",
+        "unknown key 'alias'",
+    ),
 ]
 
 
@@ -87,6 +98,11 @@ BAD_FILES = [
         "yaml-boolean-word",
         "unknown-top-level-key",
         "attribute-of-excluded-pipe",
+        "head-class-label",
+        "head-class-key",
+        "head-class-twice",
+        "gazetteer-group-id",
+        "gazetteer-entry-key",
     ],
 )
 def test_load_rules_refuses_malformed_file_naming_it(tmp_path: Path, text: str, message: str) -> None:

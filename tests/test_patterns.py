@@ -72,7 +72,7 @@ BAD_FILES = [
     ("head_words:\n  - {class: heads, label: ORG, words: [bank], colour: red}\n", "unknown key 'colour'"),
     (
         "head_words:\n  - {class: heads, label: ORG, words: [bank]}\n  - {class: heads, label: ORG, words: [fund]}\n",
-        "entry heads",
+        "duplicate entry id 'heads'",
     ),
     ("groups:\n  - {id: un, label: ORG, entries: [{name: UN}], examples: {match: ['[UN]']}}\n", "starting with 'gaz-'"),
     (

@@ -56,6 +56,7 @@ REQUIRED_ENTRY_KEYS = ("id", "label", "pattern", "examples")
 EXAMPLE_KEYS = ("match", "no_match")
 LEXICON_LISTS = (
     "leading_words",
+    "credit_markers",
     "trailing_words",
     "date_edge_words",
     "calendar_words",

@@ -178,7 +178,17 @@ class AcronymResolver:
         definitions: list[Definition] = []
         concepts: set[str] = set()
         for open_paren in range(1, len(text) - 2):
-            if text[open_paren] != "(" or text[open_paren + 2] != ")":
+            if text[open_paren] != "(":
+                continue
+            if _two_word_short_form(text, open_paren):
+                # "Just Energy Transition Investment Plan (JET IP)", "Korea-U.S. Free Trade Agreement (KORUS FTA)"
+                before = [s for s in spans if s[1] == open_paren and s[2] in NAME_LABELS]
+                if before:
+                    start, end, label, _ = max(before, key=lambda s: s[1] - s[0])
+                    short, rest = text[open_paren + 1], (text[open_paren + 2],)
+                    definitions.append(Definition(short, words.span_text(start, end), label, rest))
+                continue
+            if text[open_paren + 2] != ")":
                 continue
             short_form = text[open_paren + 1]
             if not is_short_form(short_form):
@@ -202,6 +212,14 @@ class AcronymResolver:
                 if long_start is not None and candidate[long_start:].islower():
                     concepts.add(short_form)
         return definitions, concepts
+
+
+def _two_word_short_form(text: list[str], open_paren: int) -> bool:
+    """Whether "( W1 W2 )" holds a short form of two words, the first an acronym ("JET IP", "ITSI Fund")."""
+    if open_paren + 3 >= len(text) or text[open_paren + 3] != ")":
+        return False
+    first, second = text[open_paren + 1], text[open_paren + 2]
+    return is_short_form(first) and first.isupper() and second[:1].isupper() and second.isalpha()
 
 
 def _back_references(words: Words, proposals: list[Proposal]) -> list[tuple[Proposal, str]]:

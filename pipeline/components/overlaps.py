@@ -18,16 +18,17 @@ from ..patterns import GAZETTEER_PREFIX
 from ..types import SCORED_LABELS
 
 MODEL_SOURCE = "model"
+CUE_SOURCE = "cue"  # a name with no head word, labelled by a cue beside it (labels.yml)
 NAME_CONNECTORS = {"of", "for", "and", "on", "-", "–", "&"}
 COORDINATORS = {"and", "&"}
 DASHES = {"-", "–", "—"}
 
 
 def precedence(source: str) -> int:
-    """Which proposal wins a tie of length: a gazetteer name (0), then a shape rule (1), then the model (2)."""
+    """Which proposal wins a tie of length: a gazetteer name, a shape rule, a cue (labels.yml), the model."""
     if source.startswith(GAZETTEER_PREFIX):
         return 0
-    return 2 if source == MODEL_SOURCE else 1
+    return {CUE_SOURCE: 2, MODEL_SOURCE: 3}.get(source, 1)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from ..spans import NAME_LABELS, SPANS_KEY
 from ..tokenizer import customize_tokenizer
 from .attributes import register_attributes
 from .overlaps import (
+    CUE_SOURCE,
     MODEL_SOURCE,
     NAME_CONNECTORS,
     Proposal,
@@ -59,6 +60,8 @@ POSSESSIVES = {"’s", "'s"}
 PATTERNS_FILE = "patterns.jsonl"
 LEXICON_FILE = "lexicon.json"
 LABELS_FILE = "labels.json"
+# Words that join the capitalized words of a name with no head word.
+RUN_CONNECTORS = {"-", "–"}
 # Words between a cue and the name it introduces ("under its Digital Superhighway programme").
 CUE_DETERMINERS = {"the", "its", "their", "our", "his", "her", "a", "an", "new"}
 # A name's head word comes first when these follow it ("Regime of Incentives ...").
@@ -178,6 +181,7 @@ class PolicySpans:
         lower = {key: frozenset(word.lower() for word in words) for key, words in lexicon.items()}
         empty: frozenset[str] = frozenset()
         self.leading = lower.get("leading_words", empty)
+        self.credit_markers = lower.get("credit_markers", empty)
         self.calendar = lower.get("calendar_words", empty)
         # "Today the Ministry ..." loses "Today"; a DATE keeps it.
         self.date_leading = (self.leading - self.calendar) | lower.get("date_edge_words", empty)
@@ -240,7 +244,8 @@ class PolicySpans:
                 people.update(words.text[start:end])
             elif label in PLACE_LABELS:
                 people.add(words.span_text(start, end))
-        proposals = [self._clean(words, start, end, label, source) for start, end, label, source in self._matches(doc)]
+        candidates = [*self._matches(doc), *self._cued_names(words, people)]
+        proposals = [self._clean(words, start, end, label, source) for start, end, label, source in candidates]
         for ent_start, ent_end, ent_label in ents:
             if ent_label in self.label_map:
                 model_label = self.label_map[ent_label]
@@ -255,6 +260,34 @@ class PolicySpans:
         doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=spans)
         set_entities(doc, spans)
         return doc
+
+    def _cued_names(self, words: Words, people: set[str]) -> Iterator[tuple[int, int, str, str]]:
+        """Names with no head word that a cue labels: "under its [Digital Superhighway]", "the [PLI] programme".
+
+        A run of capitalized words (joined by a dash at most) of two words or more,
+        or one acronym, with no head word, no calendar word, no title and no person in it.
+        """
+        text, lower = words.text, words.lower
+        for cue in self._labels.cues:
+            for i, word in enumerate(lower):
+                if word in cue.after and text[i].islower():
+                    end = i - 3 if i >= 3 and text[i - 1] == ")" and text[i - 3] == "(" else i
+                    start = _run_start(text, lower, end)
+                elif word in cue.before:
+                    start = i + 1
+                    while start < len(lower) and lower[start] in CUE_DETERMINERS:
+                        start += 1
+                    end = _run_end(text, lower, start)
+                else:
+                    continue
+                run = lower[start:end]
+                if not run or (len(run) == 1 and not text[start].isupper()):
+                    continue
+                if any(w in self._head_labels or w in self.calendar or w in self.officeholders for w in run):
+                    continue
+                if words.span_text(start, end) in people:
+                    continue
+                yield start, end, cue.label, CUE_SOURCE
 
     def _set_known_names(self, spans: list[Span]) -> None:
         """Give a gazetteer form the name it stands for, as the article writes that name where it does.
@@ -354,7 +387,9 @@ class PolicySpans:
         if label in NAME_LABELS:
             start, end = _balance_parentheses(words.text, start, end)
         leading = self.date_leading if label == "DATE" else self.leading
-        while start < end and lower[start] in leading:
+        while start < end and (
+            lower[start] in leading or (lower[start] in self.credit_markers and lower[start + 1 : start + 2] == [":"])
+        ):
             start += 1
         while start < end and lower[end - 1] in self.trailing:
             end -= 1
@@ -466,6 +501,32 @@ class PolicySpans:
         for i, word in enumerate(text):
             if word in acronyms:
                 yield Proposal(i, i + 1, "ORG", MODEL_SOURCE)
+
+
+def _is_name_word(word: str) -> bool:
+    return word[:1].isupper() and word.lower() != "the"
+
+
+def _run_start(text: list[str], lower: list[str], end: int) -> int:
+    """Where the run of capitalized words ending before `end` starts ("Production Linked Incentive")."""
+    start = end
+    while start > 0 and (
+        _is_name_word(text[start - 1])
+        or (lower[start - 1] in RUN_CONNECTORS and start > 1 and _is_name_word(text[start - 2]) and start < end)
+    ):
+        start -= 1
+    return start
+
+
+def _run_end(text: list[str], lower: list[str], start: int) -> int:
+    """Where the run of capitalized words starting at `start` ends ("Team Europe", "Digital Silk Road")."""
+    end = start
+    while end < len(text) and (
+        _is_name_word(text[end])
+        or (lower[end] in RUN_CONNECTORS and end > start and end + 1 < len(text) and _is_name_word(text[end + 1]))
+    ):
+        end += 1
+    return end
 
 
 def _is_spaced_dash(words: Words, i: int) -> bool:

@@ -283,3 +283,21 @@ def test_resolve_overlaps_prefers_rule_on_tie(blank_nlp) -> None:
     doc = blank_nlp.make_doc("the Young Professionals Program at")
     kept = resolve_overlaps(doc, [Proposal(1, 4, "ORG", MODEL_SOURCE), Proposal(1, 4, "INITIATIVE", "rule")])
     assert kept == [Proposal(1, 4, "INITIATIVE", "rule")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("for digital trade systems under its Digital Superhighway.", [("Digital Superhighway", "INITIATIVE")]),
+        (
+            "India brings the Production Linked Incentive (PLI) programme",
+            [("Production Linked Incentive", "INITIATIVE")],
+        ),
+        ("launched Team Europe in 2021", [("Team Europe", "INITIATIVE")]),
+        ("under President Ruto the plan", []),
+        ("the World Bank programme in Kenya", []),
+    ],
+    ids=["before", "after-an-acronym", "launched", "a-title-is-no-name", "a-head-word-decides"],
+)
+def test_policy_spans_proposes_names_a_cue_labels(blank_nlp, component, text: str, expected: list) -> None:
+    assert _spans(component(_doc(blank_nlp, text))) == expected

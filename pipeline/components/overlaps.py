@@ -96,12 +96,13 @@ def drop_coordinations(words: Words, proposals: list[Proposal]) -> list[Proposal
     """Drop a proposal that is two names joined by "and" or a dash: "[Sumitomo Corp.] and [Mitsubishi Corporation]".
 
     A name may hold "and" ("Ministry of Economy, Trade and Industry"); it is two names when
-    other proposals of its label end just before the "and" (or before an acronym in
-    parentheses there) and start just after it. A dash joins two names only in an ORG
+    other proposals of its label, rules' or the gazetteer's, end just before the "and" (or
+    before an acronym in parentheses there) and start just after it. A dash joins two names only in an ORG
     ("African Union–European Union"); in "EU-Japan Summit" it is part of the name.
     """
-    ends = {(p.end, p.label) for p in proposals}
-    starts = {(p.start, p.label) for p in proposals}
+    # The model's pieces do not count: "Ministry of SMEs and [Startups]" is one name.
+    ends = {(p.end, p.label) for p in proposals if p.source != MODEL_SOURCE}
+    starts = {(p.start, p.label) for p in proposals if p.source != MODEL_SOURCE}
     text = words.text
 
     def joins_two(proposal: Proposal) -> bool:

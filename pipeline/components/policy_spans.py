@@ -384,15 +384,10 @@ class PolicySpans:
         self, words: Words, start: int, end: int, label: str, source: str, people: set[str] | None = None
     ) -> Proposal | None:
         lower = words.lower
+        start, end = self._trim(words, start, end, label)
         if label in NAME_LABELS:
-            start, end = _balance_parentheses(words.text, start, end)
-        leading = self.date_leading if label == "DATE" else self.leading
-        while start < end and (
-            lower[start] in leading or (lower[start] in self.credit_markers and lower[start + 1 : start + 2] == [":"])
-        ):
-            start += 1
-        while start < end and lower[end - 1] in self.trailing:
-            end -= 1
+            # "Reuters ) - Nigerian ...", "Question ( WION": balanced, then trimmed again.
+            start, end = self._trim(words, *_balance_parentheses(words.text, start, end), label)
         if label == "MONEY":
             start, end = self._money_bounds(words.text, start, end)
         if label == "DATE":
@@ -421,6 +416,18 @@ class PolicySpans:
         ):
             return None
         return Proposal(start, end, label, source)
+
+    def _trim(self, words: Words, start: int, end: int, label: str) -> tuple[int, int]:
+        """Drop leading words ("the", an image credit's "Photo:") and trailing ones ("’s", a dangling "of")."""
+        lower = words.lower
+        leading = self.date_leading if label == "DATE" else self.leading
+        while start < end and (
+            lower[start] in leading or (lower[start] in self.credit_markers and lower[start + 1 : start + 2] == [":"])
+        ):
+            start += 1
+        while start < end and lower[end - 1] in self.trailing:
+            end -= 1
+        return start, end
 
     def _money_bounds(self, text: list[str], start: int, end: int) -> tuple[int, int]:
         """MONEY starts at a currency sign, code or digit ("more than $5 billion"), ends before a name ("$5bn EV")."""

@@ -91,7 +91,7 @@ def test_acronyms_ignore_a_parenthesized_year(blank_nlp, component) -> None:
     assert _spans(doc) == [("Toyota Research Institute", "ORG", None)]
 
 
-def test_a_capitalised_back_reference_takes_the_label_and_canonical_of_the_first_name_with_its_head(
+def test_a_capitalised_back_reference_takes_the_label_and_canonical_of_the_name_it_heads(
     component, blank_nlp: Language
 ) -> None:
     text = (

@@ -14,8 +14,8 @@ Three outcomes, by what precedes the parentheses:
   every span that is just SF is dropped.
 A capitalised back-reference ("the Bank", "the Fund", "the Summit") to a name given earlier in
 the article becomes a span with that name's label and the name as `canonical` (ANNOTATION.md,
-"Hard cases"): the first name in the article whose head word it is (a piece introduces the body
-it is about first; "the Bank" after the AfDB and then the World Bank is still the AfDB).
+"Hard cases"): of the earlier names with that head word, one that ends in it, and the longest
+(the full name rather than a headline's short one).
 Only strings and offsets are stored on spans (`Span._.canonical`), so docs stay picklable.
 """
 
@@ -223,7 +223,7 @@ def _two_word_short_form(text: list[str], open_paren: int) -> bool:
 
 
 def _back_references(words: Words, proposals: list[Proposal]) -> list[tuple[Proposal, str]]:
-    """Capitalised head words after "the" that refer to the first earlier name with that head.
+    """Capitalised head words after "the" that refer to an earlier name with that head (`_referent_rank`).
 
     "the Bank" after "African Development Bank", "the Board" after "AfDB Board of Directors";
     not "the Bank of Japan" (a name goes on) and not a word inside another span.
@@ -232,12 +232,14 @@ def _back_references(words: Words, proposals: list[Proposal]) -> list[tuple[Prop
     names = sorted((p for p in proposals if p.label in NAME_LABELS and p.length > 1), key=lambda p: p.start)
     covered = {i for p in proposals for i in range(p.start, p.end) if p.length > 1}
     found = []
-    first_named: dict[str, Proposal] = {}
+    named: dict[str, Proposal] = {}
     upcoming = iter(names)
     following = next(upcoming, None)
     for i in range(1, len(text)):
         while following is not None and following.end <= i:
-            first_named.setdefault(_head_word(words, following), following)
+            head = _head_word(words, following)
+            if _referent_rank(words, following, head) > _referent_rank(words, named.get(head), head):
+                named[head] = following
             following = next(upcoming, None)
         word = text[i]
         if lower[i - 1] != "the" or not (word.istitle() and word.isalpha()) or i in covered:
@@ -245,10 +247,22 @@ def _back_references(words: Words, proposals: list[Proposal]) -> list[tuple[Prop
         after = text[i + 1] if i + 1 < len(text) else ""
         if after[:1].isupper() or lower[i + 1 : i + 2] in (["of"], ["for"], ["on"]):
             continue
-        name = first_named.get(word)
+        name = named.get(word)
         if name is not None:
             found.append((Proposal(i, i + 1, name.label, BACK_REFERENCE_SOURCE), words.span_text(name.start, name.end)))
     return found
+
+
+def _referent_rank(words: Words, name: Proposal | None, head: str) -> tuple[bool, int]:
+    """Which earlier name "the <head>" refers to: one that ends in the head word, then the longest.
+
+    "the Bank" after the Asian Development Bank and the Japan Bank for International
+    Cooperation is the ADB; "the Facility" after a headline's "Forest Facility" and the
+    "Tropical Forest Forever Facility" is the full name.
+    """
+    if name is None:
+        return (False, -1)
+    return (words.text[name.end - 1] == head, name.length)
 
 
 def _shortened_mentions(words: Words, kept: list[Proposal]) -> list[tuple[Proposal, str]]:

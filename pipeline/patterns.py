@@ -66,6 +66,7 @@ LEXICON_LISTS = (
     "offset_words",
     "day_periods",
     "currency_tokens",
+    "currency_words",
     "money_fractions",
     "not_entities",
     "not_org_last_words",

@@ -197,6 +197,7 @@ class PolicySpans:
         self.officeholders = lower.get("officeholders", empty)
         self.furniture = exact.get("furniture", empty)
         self.currencies = exact.get("currency_tokens", empty)
+        self.currency_words = lower.get("currency_words", empty)
         self.fractions = lower.get("money_fractions", empty)
         self.currency_prefixes = tuple(c for c in self.currencies if len(c) > 1)
 
@@ -405,10 +406,11 @@ class PolicySpans:
             return None  # "Commissioner for International Partnerships" is a title
         if label == "DATE" and not self._is_calendar_expression(words.text[start:end], lower[start:end]):
             return None
-        if label == "MONEY" and not any(
-            any(ch.isdigit() for ch in word) or word in self.fractions for word in lower[start:end]
+        if label == "MONEY" and not (
+            any(any(ch.isdigit() for ch in word) or word in self.fractions for word in lower[start:end])
+            and any(self._is_currency(word) for word in words.text[start:end])
         ):
-            return None
+            return None  # an amount needs its currency ("129.2" of "129.2 per dollar" is a rate)
         if (
             source == MODEL_SOURCE
             and label == "ORG"
@@ -429,11 +431,14 @@ class PolicySpans:
             end -= 1
         return start, end
 
+    def _is_currency(self, word: str) -> bool:
+        """A currency sign, code or word, or a number written with its sign ("€2billion", "NZ$200m")."""
+        return word in self.currencies or word.startswith(self.currency_prefixes) or word.lower() in self.currency_words
+
     def _money_bounds(self, text: list[str], start: int, end: int) -> tuple[int, int]:
         """MONEY starts at a currency sign, code or digit ("more than $5 billion"), ends before a name ("$5bn EV")."""
 
-        def is_currency(word: str) -> bool:
-            return word in self.currencies or word.startswith(self.currency_prefixes)
+        is_currency = self._is_currency
 
         while start < end and not (
             is_currency(text[start]) or text[start][:1].isdigit() or text[start].lower() in self.fractions
@@ -443,6 +448,8 @@ class PolicySpans:
             start -= 1  # "a quarter of a billion euros"
         while start < end and text[end - 1][:1].isupper() and not is_currency(text[end - 1]):
             end -= 1
+        if "per" in text[start:end]:  # "$4 per hectare", "129.2 per dollar" (a rate)
+            end = text.index("per", start, end)
         return start, end
 
     def _date_bounds(self, words: Words, start: int, end: int) -> tuple[int, int]:

@@ -72,6 +72,8 @@ def parse_money(text: str, *, vocabulary: Vocabulary, default_currency: str = "U
     {'amount': 250000000, 'currency': 'EUR'}
     >>> parse_money("ZAR 90 billion and ZAR 110 billion", vocabulary=words).norm()
     {'amount': 90000000000, 'currency': 'ZAR', 'amount_max': 110000000000}
+    >>> parse_money("US$200,000 to US$1.5 million", vocabulary=words).norm()
+    {'amount': 200000, 'currency': 'USD', 'amount_max': 1500000}
     >>> parse_money("800,000 jobs", vocabulary=words) is None
     True
     """
@@ -94,8 +96,14 @@ def parse_money(text: str, *, vocabulary: Vocabulary, default_currency: str = "U
     for word in (found["scale"], found["scale2"]):  # "1.5 lakh crore" is 1.5 * 10**5 * 10**7
         if word:
             scale *= vocabulary.scales[word.lower()]
-    # "ZAR 90 billion and ZAR 110 billion": each end has its own scale; "$2.5-3 billion" shares one.
+    # "ZAR 90 billion and ZAR 110 billion": each end has its scale; "$2.5-3 billion" and "USD 250 and
+    # USD 300 million" share one, unless that would put the low end above the high one ("US$200,000
+    # to US$1.5 million").
     min_scale = Decimal(vocabulary.scales[found["scale_min"].lower()]) if found["scale_min"] else scale
+    if found["sign_max"] and not found["scale_min"] and found["amount_max"]:
+        low, high = Decimal(found["amount"].replace(",", "")), Decimal(found["amount_max"].replace(",", ""))
+        if low >= high:
+            min_scale = Decimal(1)
     with localcontext() as context:
         context.prec = DECIMAL_DIGITS
         try:
@@ -161,7 +169,7 @@ def _grammar_for(vocabulary: Vocabulary) -> re.Pattern[str]:
     return re.compile(
         rf"^(?:(?P<sign>{signs}) ?|(?P<code_before>{codes}) ?)?"
         rf"(?P<amount>{NUMBER})(?: ?(?P<scale_min>{scales})\b(?= (?:{RANGE_WORDS}) ))?"
-        rf"(?:(?: ?- ?| (?:{RANGE_WORDS}) )(?:(?:{signs}) ?|(?:{codes}) )?(?P<amount_max>{NUMBER}))?"
+        rf"(?:(?: ?- ?| (?:{RANGE_WORDS}) )(?P<sign_max>(?:{signs}) ?|(?:{codes}) )?(?P<amount_max>{NUMBER}))?"
         rf"(?: ?(?P<scale>{scales})\b(?: (?P<scale2>{scales})\b)?)?"
         rf"(?: (?P<code_after>{codes})\b| (?P<word>{words})\b)?$",
         re.IGNORECASE,

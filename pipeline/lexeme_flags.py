@@ -50,13 +50,30 @@ def flagged_patterns(vocab: Vocab, patterns: Iterable[dict[str, Any]]) -> list[d
     Flags already added to `vocab` for the same predicates are reused. Once the vocab's free
     flag bits run out, the remaining predicates stay as they are. Phrase patterns pass through.
     The flags live in `vocab`, not in the patterns: serialize the plain patterns, not these.
+    The bits are few, so the tokens a match can start with get theirs first: the Matcher tests
+    those against every token of every doc, the others only inside a partial match.
     """
+    patterns = list(patterns)
+    for pattern in patterns:
+        if isinstance(pattern["pattern"], list):
+            for token in _opening_tokens(pattern["pattern"]):
+                _flagged_token(vocab, token)
     return [
         {**pattern, "pattern": [_flagged_token(vocab, token) for token in pattern["pattern"]]}
         if isinstance(pattern["pattern"], list)
         else pattern
         for pattern in patterns
     ]
+
+
+def _opening_tokens(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tokens a match may start with: the first, and each after only optional ones."""
+    opening = []
+    for token in pattern:
+        opening.append(token)
+        if token.get("OP") not in ("?", "*"):
+            break
+    return opening
 
 
 def _flagged_token(vocab: Vocab, token: dict[str, Any]) -> dict[Any, Any]:

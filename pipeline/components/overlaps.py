@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, LOWER, ORTH
 from spacy.tokens import Doc, Span
 
 from .. import spans
@@ -21,6 +22,8 @@ MODEL_SOURCE = "model"
 CUE_SOURCE = "cue"  # a name with no head word, labelled by a cue beside it (labels.yml)
 NAME_CONNECTORS = {"of", "for", "and", "on", "-", "–", "&"}
 COORDINATORS = {"and", "&"}
+# Token.ent_iob values in doc arrays: 3 begins an entity, 1 continues it.
+IOB_BEGIN, IOB_INSIDE = 3, 1
 DASHES = {"-", "–", "—"}
 
 
@@ -59,12 +62,12 @@ class Words:
 
     @classmethod
     def of(cls, doc: Doc) -> Words:
-        text, lower, idx = [], [], []
-        for token in doc:
-            text.append(token.text)
-            lower.append(token.lower_)
-            idx.append(token.idx)
-        return cls(text, lower, idx, doc.text)
+        # One array read and string lookups: iterating the doc builds a Token object per word.
+        columns = doc.to_array([ORTH, LOWER, IDX])
+        strings = doc.vocab.strings
+        text = [strings[orth] for orth in columns[:, 0].tolist()]
+        lower = [strings[low] for low in columns[:, 1].tolist()]
+        return cls(text, lower, columns[:, 2].tolist(), doc.text)
 
     def span_text(self, start: int, end: int) -> str:
         """The text of tokens start..end, as `doc[start:end].text` gives it."""
@@ -163,6 +166,22 @@ def nests_as_name(words: Words, inner: Proposal, outer: Proposal) -> bool:
     return any(word[:1].isupper() for word in rest)
 
 
+def entity_ranges(doc: Doc) -> list[tuple[int, int, str]]:
+    """`doc.ents` as (start, end, label) token ranges, read from the IOB array: `doc.ents` builds a Span each."""
+    ranges: list[tuple[int, int, str]] = []
+    strings = doc.vocab.strings
+    start, label = -1, 0
+    for i, (iob, ent_type) in enumerate(doc.to_array([ENT_IOB, ENT_TYPE]).tolist()):
+        if start >= 0 and iob != IOB_INSIDE:
+            ranges.append((start, i, strings[label]))
+            start = -1
+        if iob == IOB_BEGIN:
+            start, label = i, ent_type
+    if start >= 0:
+        ranges.append((start, len(doc), strings[label]))
+    return ranges
+
+
 def set_entities(doc: Doc, scored: Sequence[Span]) -> None:
     """Make `doc.ents` the outermost scored spans plus the model's unscored entities around them."""
     outermost: list[Span] = []
@@ -171,8 +190,8 @@ def set_entities(doc: Doc, scored: Sequence[Span]) -> None:
             outermost.append(span)
     taken = {i for span in outermost for i in range(span.start, span.end)}
     others = [
-        ent
-        for ent in doc.ents
-        if ent.label_ not in SCORED_LABELS and not any(i in taken for i in range(ent.start, ent.end))
+        Span(doc, start, end, label=label)
+        for start, end, label in entity_ranges(doc)
+        if label not in SCORED_LABELS and not any(i in taken for i in range(start, end))
     ]
     doc.set_ents(sorted([*outermost, *others], key=lambda s: s.start), default="outside")

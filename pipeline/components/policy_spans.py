@@ -48,6 +48,7 @@ from .overlaps import (
     Proposal,
     Words,
     drop_coordinations,
+    entity_ranges,
     resolve_overlaps,
     set_entities,
 )
@@ -151,6 +152,7 @@ class PolicySpans:
                 self._phrase_matcher.add(match_id, [self.nlp.make_doc(pattern["pattern"])])
                 if pattern.get("canonical"):
                     self._canonical_names[pattern["pattern"]] = pattern["canonical"]
+                    self._forms_of_names.setdefault(pattern["canonical"], []).append(pattern["pattern"])
             else:
                 self._matcher.add(match_id, [flagged["pattern"]])
             self._patterns.append(pattern)
@@ -168,6 +170,7 @@ class PolicySpans:
         self._patterns: list[PatternDict] = []
         self._pattern_labels: dict[int, tuple[str, str]] = {}
         self._canonical_names: dict[str, str] = {}  # a gazetteer phrase -> the name it is a form of
+        self._forms_of_names: dict[str, list[str]] = {}  # and back
         # load_rules has validated the patterns; spaCy's schema would refuse the flag ids they now hold.
         self._matcher = Matcher(self.nlp.vocab, validate=False)
         self._phrase_matcher = PhraseMatcher(self.nlp.vocab)
@@ -237,7 +240,7 @@ class PolicySpans:
 
     def __call__(self, doc: Doc) -> Doc:
         words = Words.of(doc)
-        ents = [(ent.start, ent.end, ent.label_) for ent in doc.ents]
+        ents = entity_ranges(doc)
         people = _byline_names(words)
         for start, end, label in ents:
             if label == "PERSON":
@@ -301,7 +304,7 @@ class PolicySpans:
             name = self._canonical_names.get(span.text)
             if name is None:
                 continue
-            forms = [form for form, named in self._canonical_names.items() if named == name and form in written]
+            forms = [form for form in self._forms_of_names[name] if form in written]
             longest = max(forms, key=len, default=name)
             if len(longest) > len(span.text):
                 span._.canonical = longest

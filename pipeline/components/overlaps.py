@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, LOWER, ORTH
+from spacy.attrs import ENT_IOB, ENT_TYPE, IDX, LOWER, ORTH, SPACY
 from spacy.tokens import Doc, Span
 
 from .. import spans
@@ -63,11 +63,13 @@ class Words:
     @classmethod
     def of(cls, doc: Doc) -> Words:
         # One array read and string lookups: iterating the doc builds a Token object per word.
-        columns = doc.to_array([ORTH, LOWER, IDX])
+        # (`doc.text` also builds them: the source is joined from the words and their spaces.)
+        columns = doc.to_array([ORTH, LOWER, IDX, SPACY])
         strings = doc.vocab.strings
         text = [strings[orth] for orth in columns[:, 0].tolist()]
         lower = [strings[low] for low in columns[:, 1].tolist()]
-        return cls(text, lower, columns[:, 2].tolist(), doc.text)
+        source = "".join(word + " " if space else word for word, space in zip(text, columns[:, 3].tolist(), strict=True))
+        return cls(text, lower, columns[:, 2].tolist(), source)
 
     def span_text(self, start: int, end: int) -> str:
         """The text of tokens start..end, as `doc[start:end].text` gives it."""

@@ -440,7 +440,13 @@ def _validate_labels(
             raise PatternFileError(Messages.P008.format(**where, first="another word list or class"))
         words = tuple(word.lower() for word in _string_list(where, "words", raw["words"]))
         classes.append(
-            HeadWordClass(str(raw["class"]), _label(where, raw["label"]), bool(raw.get("over_model")), words)
+            HeadWordClass(
+                str(raw["class"]),
+                _label(where, raw["label"]),
+                bool(raw.get("over_model")),
+                words,
+                bool(raw.get("opens_name")),
+            )
         )
     cues = []
     for index, raw in enumerate(document.get("cues") or []):

@@ -180,3 +180,10 @@ def test_load_rules_expands_references_into_plain_lists(tmp_path: Path) -> None:
 def test_load_rules_refuses_empty_folder(tmp_path: Path) -> None:
     with pytest.raises(PatternFileError, match="no pattern files"):
         load_rules(tmp_path)
+
+
+def test_head_word_classes_load_with_their_label_and_flags(rules: RuleSet) -> None:
+    classes = {head_class.name: head_class for head_class in rules.labels.head_words}
+    assert classes["opening_org_heads"].opens_name and classes["opening_org_heads"].label == "ORG"
+    assert classes["initiative_heads"].over_model and "facility" in classes["initiative_heads"].words
+    assert not classes["org_or_meeting_heads"].over_model

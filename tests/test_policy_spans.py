@@ -129,6 +129,7 @@ def test_policy_spans_refuses_org_that_is_the_event_but_its_ordinal(blank_nlp, c
             ["Reuters", "Nigerian National Petroleum Company"],
         ),
         ("rose 2.1% on the Nigerian Exchange on Monday.", "Nigerian Exchange on Monday", ["Nigerian Exchange"]),
+        ("orders from Sony Corp. Analysts expect more", "Sony Corp. Analysts", ["Sony Corp."]),
         ('conversion," CBK Governor Kamau Thugge told reporters', "CBK Governor Kamau Thugge", ["CBK"]),
     ],
     ids=[
@@ -139,6 +140,7 @@ def test_policy_spans_refuses_org_that_is_the_event_but_its_ordinal(blank_nlp, c
         "fragment-ending-in-and",
         "wire-dateline-dash",
         "date-after-name",
+        "legal-form-ends-a-sentence",
         "officeholder-and-person",
     ],
 )

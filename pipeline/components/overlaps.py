@@ -68,7 +68,9 @@ class Words:
         strings = doc.vocab.strings
         text = [strings[orth] for orth in columns[:, 0].tolist()]
         lower = [strings[low] for low in columns[:, 1].tolist()]
-        source = "".join(word + " " if space else word for word, space in zip(text, columns[:, 3].tolist(), strict=True))
+        source = "".join(
+            word + " " if space else word for word, space in zip(text, columns[:, 3].tolist(), strict=True)
+        )
         return cls(text, lower, columns[:, 2].tolist(), source)
 
     def span_text(self, start: int, end: int) -> str:

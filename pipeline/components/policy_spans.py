@@ -37,7 +37,7 @@ from spacy.util import registry
 
 from ..errors import Messages, PatternFileError
 from ..lexeme_flags import flagged_patterns
-from ..patterns import LabelRules, RuleSet
+from ..patterns import GAZETTEER_PREFIX, LabelRules, RuleSet
 from ..spans import NAME_LABELS, SPANS_KEY
 from ..tokenizer import customize_tokenizer
 from .attributes import register_attributes
@@ -70,6 +70,8 @@ HEAD_FIRST_LINKS = {"of", "for", "on"}
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 # A word of capitals longer than this is not an acronym but a shouted word ("FINANCE", "PIMENTEL").
 MAX_ACRONYM_LETTERS = 3
+# The words that open a name's topic after its head word ("Conference on ...", "Center in Washington").
+TOPIC_WORDS = {"of", "for", "on", "with", "in", "at", "and", "&", "-", "–"}
 TIME_OF_DAY = re.compile(r"^\d{1,2}[:.]\d{2}$")
 
 PatternDict = dict[str, Any]
@@ -167,6 +169,10 @@ class PolicySpans:
         self._head_labels = {word: c.label for c in labels.head_words for word in c.words}
         self._model_overrides = {word: c.label for c in labels.head_words if c.over_model for word in c.words}
         self._opening_heads = {word for c in labels.head_words if c.opens_name for word in c.words}
+        self._closing_heads: dict[str, set[str]] = {}
+        for head_class in labels.head_words:
+            if not head_class.opens_name:
+                self._closing_heads.setdefault(head_class.label, set()).update(head_class.words)
         self._patterns: list[PatternDict] = []
         self._pattern_labels: dict[int, tuple[str, str]] = {}
         self._canonical_names: dict[str, str] = {}  # a gazetteer phrase -> the name it is a form of
@@ -364,6 +370,11 @@ class PolicySpans:
             if text[i] in SEPARATORS or text[i] in POSSESSIVES or text[i].isspace() or _is_spaced_dash(words, i):
                 pieces.append((piece_start, i))
                 piece_start = i + 1
+            elif text[i].endswith(".") and words.lower[i] in self._closing_heads.get("ORG", ()) and i + 1 < end:
+                # "Nvidia Corp. Analysts say": an abbreviated legal form ends the name (and its sentence).
+                pieces.append((piece_start, i + 1))
+                piece_start = end
+                break
             elif words.lower[i] in self.officeholders and i + 1 < end and text[i + 1].istitle() and i > piece_start:
                 # "CBK Governor Kamau Thugge": the body, then a title and a person.
                 pieces.append((piece_start, i))
@@ -402,6 +413,13 @@ class PolicySpans:
             return None
         if (
             label in NAME_LABELS
+            and source not in (MODEL_SOURCE, CUE_SOURCE)
+            and not source.startswith(GAZETTEER_PREFIX)
+            and self._runs_past_its_head(words, start, end, label)
+        ):
+            return None
+        if (
+            label in NAME_LABELS
             and start > 1
             and lower[start - 1] in ("for", "of")
             and lower[start - 2] in self.officeholders
@@ -421,6 +439,21 @@ class PolicySpans:
         ):
             return None
         return Proposal(start, end, label, source)
+
+    def _runs_past_its_head(self, words: Words, start: int, end: int, label: str) -> bool:
+        """Whether capitalized words follow a name's last head word of its label with no topic word between them.
+
+        "Forest Facility Pay Its Way" (a headline) is "Forest Facility"; "Conference on Financing for
+        Development", "Forum 2022", "Summit (JSC)" and "Center in Washington" run on rightly. The
+        patterns leave the linking word optional, and the shorter match is proposed too.
+        """
+        lower = words.lower
+        closing = self._closing_heads.get(label, set())
+        heads = [i for i in range(start, end) if lower[i] in closing]
+        if not heads or heads[-1] == end - 1:
+            return False
+        after = words.text[heads[-1] + 1]
+        return not (lower[heads[-1] + 1] in TOPIC_WORDS or after == "(" or after[:1].isdigit())
 
     def _trim(self, words: Words, start: int, end: int, label: str) -> tuple[int, int]:
         """Drop leading words ("the", an image credit's "Photo:") and trailing ones ("’s", a dangling "of")."""

@@ -68,6 +68,8 @@ CUE_DETERMINERS = {"the", "its", "their", "our", "his", "her", "a", "an", "new"}
 # A name's head word comes first when these follow it ("Regime of Incentives ...").
 HEAD_FIRST_LINKS = {"of", "for", "on"}
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
+# A photographer's name in a credit has this many words at most ("Luca Bernasconi").
+MAX_PERSON_WORDS = 3
 # A word of capitals longer than this is not an acronym but a shouted word ("FINANCE", "PIMENTEL").
 MAX_ACRONYM_LETTERS = 3
 # The words that open a name's topic after its head word ("Conference on ...", "Center in Washington").
@@ -418,6 +420,8 @@ class PolicySpans:
             and self._runs_past_its_head(words, start, end, label)
         ):
             return None
+        if label == "ORG" and not source.startswith(GAZETTEER_PREFIX) and self._is_photographer(words, start, end):
+            return None
         if (
             label in NAME_LABELS
             and start > 1
@@ -439,6 +443,23 @@ class PolicySpans:
         ):
             return None
         return Proposal(start, end, label, source)
+
+    def _is_photographer(self, words: Words, start: int, end: int) -> bool:
+        """The person before the agency in a credit ("Photo: Linh Pham/Bloomberg", "AP Photo/Luca Bernasconi").
+
+        Two or three capitalized words with no head word, right after a credit marker and its
+        colon and right before a slash, or right after "Photo/"; a name the gazetteer knows
+        ("Getty Images") is proposed by it and kept.
+        """
+        text, lower = words.text, words.lower
+        if not 1 < end - start <= MAX_PERSON_WORDS or any(lower[i] in self._head_labels for i in range(start, end)):
+            return False
+        if not all(text[i].istitle() and text[i].isalpha() for i in range(start, end)):
+            return False
+        after_marker = start >= 2 and text[start - 1] == ":" and lower[start - 2] in self.credit_markers
+        before_slash = end < len(text) and text[end] == "/"
+        after_photo_slash = start >= 2 and text[start - 1] == "/" and lower[start - 2] in self.credit_markers
+        return (after_marker and before_slash) or after_photo_slash
 
     def _runs_past_its_head(self, words: Words, start: int, end: int, label: str) -> bool:
         """Whether capitalized words follow a name's last head word of its label with no topic word between them.
@@ -528,8 +549,10 @@ class PolicySpans:
         if _is_shouted(text) or _on_label_line(words, start):
             return False
         lower = words.lower
-        if lower[end - 1] in self.officeholders:
-            return False  # "Official Spokesperson" is a title
+        if lower[end - 1] in self.officeholders or lower[start] in self.officeholders:
+            return False  # "Official Spokesperson", "Minister of Communications" are titles
+        if len(text) == 1 and text[0] in self.currencies:
+            return False  # "approvals in both EGP and USD"
         followed_by_title = end < len(lower) and lower[end] in self.officeholders
         headless = not any(lower[i] in self._head_labels for i in range(start, end))
         if followed_by_title and headless and len(text) > 1 and not surface.isupper():

@@ -162,6 +162,9 @@ def test_policy_spans_repairs_model_org(blank_nlp, component, text: str, ent: st
         ("Transcript of the briefing by the Official Spokesperson today", "Official Spokesperson"),
         ("First, the External Affairs Minister will travel", "External Affairs"),
         ("negotiators from the Least Developed Countries group", "Least Developed Countries"),
+        ("SemiAsia Review | Equipment & Materials\nTokyo", "Equipment & Materials"),
+        ("approvals in both EGP and USD.", "USD"),
+        ("introduced by the Minister of Communications on", "Minister of Communications"),
     ],
     ids=[
         "concept-acronym",
@@ -174,6 +177,9 @@ def test_policy_spans_repairs_model_org(blank_nlp, component, text: str, ent: st
         "title",
         "before-a-title",
         "generic-group-of-states",
+        "later-menu-item",
+        "currency-code",
+        "title-opening-a-name",
     ],
 )
 def test_policy_spans_drops_model_org_that_is_no_organization(blank_nlp, component, text: str, ent: str) -> None:

@@ -107,9 +107,9 @@ def drop_coordinations(words: Words, proposals: list[Proposal]) -> list[Proposal
     before an acronym in parentheses there) and start just after it. A dash joins two names only in an ORG
     ("African Union–European Union"); in "EU-Japan Summit" it is part of the name.
     """
-    # The model's pieces do not count: "Ministry of SMEs and [Startups]" is one name.
-    ends = {(p.end, p.label) for p in proposals if p.source != MODEL_SOURCE}
-    starts = {(p.start, p.label) for p in proposals if p.source != MODEL_SOURCE}
+    # The model's and the cues' pieces do not count: "Ministry of SMEs and [Startups]" is one name.
+    ends = {(p.end, p.label) for p in proposals if p.source not in (MODEL_SOURCE, CUE_SOURCE)}
+    starts = {(p.start, p.label) for p in proposals if p.source not in (MODEL_SOURCE, CUE_SOURCE)}
     text = words.text
 
     def joins_two(proposal: Proposal) -> bool:

@@ -548,13 +548,15 @@ class PolicySpans:
             return False
         if _is_shouted(text) or _on_label_line(words, start):
             return False
+        headless = not any(words.lower[i] in self._head_labels for i in range(start, end))
+        if headless and _is_later_menu_item(words, start, end):
+            return False  # "SemiAsia Review | Equipment & Materials": a section, after the masthead
         lower = words.lower
         if lower[end - 1] in self.officeholders or lower[start] in self.officeholders:
             return False  # "Official Spokesperson", "Minister of Communications" are titles
         if len(text) == 1 and text[0] in self.currencies:
             return False  # "approvals in both EGP and USD"
         followed_by_title = end < len(lower) and lower[end] in self.officeholders
-        headless = not any(lower[i] in self._head_labels for i in range(start, end))
         if followed_by_title and headless and len(text) > 1 and not surface.isupper():
             return False  # "the External Affairs Minister"
         if text[-1] in self.not_org_last_words:
@@ -607,6 +609,17 @@ def _is_spaced_dash(words: Words, i: int) -> bool:
     if words.text[i] not in ("-", "–", "—") or i == 0 or i + 1 >= len(words.text):
         return False
     return words.source[words.idx[i] - 1].isspace() and words.source[words.idx[i] + 1].isspace()
+
+
+def _is_later_menu_item(words: Words, start: int, end: int) -> bool:
+    """Whether the span is a whole item, not the first, of a line of items split by "|"."""
+    text = words.text
+    line_start = start
+    while line_start > 0 and "\n" not in text[line_start - 1]:
+        line_start -= 1
+    if "|" not in text[line_start:start] or (start > 0 and text[start - 1] != "|"):
+        return False
+    return end == len(text) or text[end] == "|" or "\n" in text[end]
 
 
 def _byline_names(words: Words) -> set[str]:

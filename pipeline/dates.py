@@ -121,7 +121,9 @@ def _parse_range(text: str, reference: Reference, vocabulary: Vocabulary) -> Dat
         return None
     first = _parse_one(ends[1], reference, vocabulary)
     last = _parse_one(ends[2], reference, vocabulary)
-    return _span(first, last) if first is not None and last is not None else None
+    if first is None or last is None or last.norm.split("/")[-1] <= first.norm.split("/")[0]:
+        return None  # ISO dates compare as strings: "2018-2016" runs backwards, "2020-2020" is no range
+    return _span(first, last)
 
 
 def _clean(text: str) -> str:

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 # `token_classes` holds YAML anchors (&name) that entries reuse (*name, or `<<: *name` to add an OP).
 PATTERN_FILE_KEYS = {"patterns", "token_classes"}
-HEAD_CLASS_KEYS = ("class", "label", "over_model", "opens_name", "description", "words")
+HEAD_CLASS_KEYS = ("class", "label", "over_model", "opens_name", "short_mentions", "description", "words")
 CUE_KEYS = ("label", "before", "after", "description")
 GROUP_KEYS = ("id", "description", "region", "kind", "label", "entries", "examples")
 GAZETTEER_ENTRY_KEYS = ("name", "label", "aliases")
@@ -125,6 +125,7 @@ class HeadWordClass:
     over_model: bool
     words: tuple[str, ...]
     opens_name: bool = False  # the head word comes first ("Banco de ...", "Fundo ...")
+    short_mentions: bool = False  # later mentions drop it ("Samsung" for "Samsung Electronics Co.")
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class LabelRules:
                     "label": c.label,
                     "over_model": c.over_model,
                     "opens_name": c.opens_name,
+                    "short_mentions": c.short_mentions,
                     "words": list(c.words),
                 }
                 for c in self.head_words
@@ -162,7 +164,14 @@ class LabelRules:
     def from_dict(cls, data: dict[str, Any]) -> LabelRules:
         return cls(
             tuple(
-                HeadWordClass(c["class"], c["label"], bool(c["over_model"]), tuple(c["words"]), bool(c["opens_name"]))
+                HeadWordClass(
+                    c["class"],
+                    c["label"],
+                    bool(c["over_model"]),
+                    tuple(c["words"]),
+                    bool(c["opens_name"]),
+                    bool(c.get("short_mentions")),
+                )
                 for c in data.get("head_words", [])
             ),
             tuple(LabelCue(c["label"], tuple(c["before"]), tuple(c["after"])) for c in data.get("cues", [])),
@@ -446,6 +455,7 @@ def _validate_labels(
                 bool(raw.get("over_model")),
                 words,
                 bool(raw.get("opens_name")),
+                bool(raw.get("short_mentions")),
             )
         )
     cues = []

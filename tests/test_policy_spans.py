@@ -309,3 +309,13 @@ def test_resolve_overlaps_prefers_rule_on_tie(blank_nlp) -> None:
 )
 def test_policy_spans_proposes_names_a_cue_labels(blank_nlp, component, text: str, expected: list) -> None:
     assert _spans(component(_doc(blank_nlp, text))) == expected
+
+
+def test_policy_spans_finds_a_company_named_again_without_its_legal_form(blank_nlp, component) -> None:
+    text = "Hanbit Ocean Energy Corp. signed. Hanbit said the Hanbit Ocean Energy plant opens in Tokyo."
+    doc = component(_doc(blank_nlp, text, rules=[("Hanbit Ocean Energy Corp.", "ORG")]))
+    assert [(span.text, span._.canonical) for span in doc.spans["policy"]] == [
+        ("Hanbit Ocean Energy Corp.", None),
+        ("Hanbit", "Hanbit Ocean Energy Corp."),
+        ("Hanbit Ocean Energy", "Hanbit Ocean Energy Corp."),
+    ]

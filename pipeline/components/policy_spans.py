@@ -68,6 +68,9 @@ CUE_DETERMINERS = {"the", "its", "their", "our", "his", "her", "a", "an", "new"}
 # A name's head word comes first when these follow it ("Regime of Incentives ...").
 HEAD_FIRST_LINKS = {"of", "for", "on"}
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
+SHORT_NAME_SOURCE = "short-name"  # a company named again without its legal form
+# A company's first word names it alone only if it is this long ("Sony" yes, "SK" no).
+MIN_SHORT_NAME_LETTERS = 4
 # A photographer's name in a credit has this many words at most ("Luca Bernasconi").
 MAX_PERSON_WORDS = 3
 # A word of capitals longer than this is not an acronym but a shouted word ("FINANCE", "PIMENTEL").
@@ -171,6 +174,7 @@ class PolicySpans:
         self._head_labels = {word: c.label for c in labels.head_words for word in c.words}
         self._model_overrides = {word: c.label for c in labels.head_words if c.over_model for word in c.words}
         self._opening_heads = {word for c in labels.head_words if c.opens_name for word in c.words}
+        self._short_mention_heads = {word for c in labels.head_words if c.short_mentions for word in c.words}
         self._closing_heads: dict[str, set[str]] = {}
         for head_class in labels.head_words:
             if not head_class.opens_name:
@@ -266,9 +270,13 @@ class PolicySpans:
                     proposals.append(self._clean(words, start, end, label, MODEL_SOURCE, people))
         found = drop_coordinations(words, [p for p in proposals if p is not None])
         kept = resolve_overlaps(words, found)
-        kept = resolve_overlaps(words, [*kept, *self._repeat_mentions(words, kept)])
+        short_names = self._short_company_names(words, kept, people)
+        kept = resolve_overlaps(words, [*kept, *self._repeat_mentions(words, kept), *short_names])
         spans = [Span(doc, p.start, p.end, label=p.label, span_id=p.source) for p in kept]
         self._set_known_names(spans)
+        for span in spans:
+            if span.id_ == SHORT_NAME_SOURCE:
+                span._.canonical = short_names[Proposal(span.start, span.end, "ORG", SHORT_NAME_SOURCE)]
         doc.spans[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=spans)
         set_entities(doc, spans)
         return doc
@@ -300,6 +308,40 @@ class PolicySpans:
                 if words.span_text(start, end) in people:
                     continue
                 yield start, end, cue.label, CUE_SOURCE
+
+    def _short_company_names(self, words: Words, kept: Sequence[Proposal], people: set[str]) -> dict[Proposal, str]:
+        """Later mentions of a company without its legal form, or by its first word, with the full name.
+
+        "Samsung" and "Samsung Electronics" after "Samsung Electronics Co.", "Rapidus" after
+        "Rapidus Corp."; a first word that is a place or a person's name ("Tokyo" of "Tokyo
+        Electron Ltd") or a common capitalized word is not one.
+        """
+        text, lower = words.text, words.lower
+        forms: dict[tuple[str, ...], str] = {}
+        for company in kept:
+            if company.label != "ORG" or lower[company.end - 1] not in self._short_mention_heads:
+                continue
+            base = [word for word in text[company.start : company.end - 1] if word != ","]
+            full = words.span_text(company.start, company.end)
+            if base:
+                forms.setdefault(tuple(base), full)
+            first = base[0] if base else ""
+            distinctive = first[:1].isupper() and first.lower() not in self._head_labels and first not in people
+            if len(base) > 1 and len(first) >= MIN_SHORT_NAME_LETTERS and distinctive:
+                forms.setdefault((first,), full)
+        if not forms:
+            return {}
+        covered = {i for p in kept for i in range(p.start, p.end)}
+        found: dict[Proposal, str] = {}
+        for form, full in forms.items():
+            width = len(form)
+            for i in range(len(text) - width + 1):
+                if tuple(text[i : i + width]) != form or any(j in covered for j in range(i, i + width)):
+                    continue
+                if i + width < len(text) and text[i + width][:1].isupper():
+                    continue  # part of a longer name
+                found[Proposal(i, i + width, "ORG", SHORT_NAME_SOURCE)] = full
+        return found
 
     def _set_known_names(self, spans: list[Span]) -> None:
         """Give a gazetteer form the name it stands for, as the article writes that name where it does.

@@ -76,7 +76,7 @@ MAX_PERSON_WORDS = 3
 # A word of capitals longer than this is not an acronym but a shouted word ("FINANCE", "PIMENTEL").
 MAX_ACRONYM_LETTERS = 3
 # The words that open a name's topic after its head word ("Conference on ...", "Center in Washington").
-TOPIC_WORDS = {"of", "for", "on", "with", "in", "at", "and", "&", "-", "–"}
+TOPIC_WORDS = {"of", "for", "on", "with", "in", "at", "and", "&", "-", "–", ","}
 TIME_OF_DAY = re.compile(r"^\d{1,2}[:.]\d{2}$")
 
 PatternDict = dict[str, Any]

@@ -28,12 +28,10 @@ from spacy.tokens import Doc, Span, SpanGroup
 
 from ..spans import NAME_LABELS, SPANS_KEY
 from .attributes import register_attributes
-from .overlaps import Proposal, Words, resolve_overlaps, set_entities
+from .overlaps import Proposal, Words, head_index, resolve_overlaps, set_entities
 
 ACRONYM_SOURCE = "acronym"
 BACK_REFERENCE_SOURCE = "back-reference"
-# A name's head word comes first when one of these follows it ("the Bank" for "Bank of Korea").
-HEAD_FIRST_LINKS = {"of", "for", "on"}
 # A shortened mention keeps at least this many words of the full name ("Strategic Partnership").
 MIN_SHORTENED_WORDS = 2
 # Schwartz & Hearst: a short form has at most ten characters and starts with a letter or digit;
@@ -291,11 +289,7 @@ def _shortened_mentions(words: Words, kept: list[Proposal]) -> list[tuple[Propos
 
 
 def _head_word(words: Words, name: Proposal) -> str:
-    """The head word of a name: the word before its first "of/for/on", else its last word."""
-    for i in range(name.start, name.end - 1):
-        if words.lower[i + 1] in HEAD_FIRST_LINKS:
-            return words.text[i]
-    return words.text[name.end - 1]
+    return words.text[head_index(words, name.start, name.end)]
 
 
 def _mentions(text: list[str], positions: dict[str, list[int]], definition: Definition) -> list[tuple[int, int]]:

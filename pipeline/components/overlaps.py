@@ -27,6 +27,18 @@ IOB_BEGIN, IOB_INSIDE = 3, 1
 DASHES = {"-", "–", "—"}
 
 
+# A name's head word comes first when one of these follows it ("Bank of Korea", "Regime of Incentives").
+HEAD_FIRST_LINKS = {"of", "for", "on"}
+
+
+def head_index(words: Words, start: int, end: int) -> int:
+    """Where a name's head word is: before its first "of/for/on", else its last word."""
+    for i in range(start, end - 1):
+        if words.lower[i + 1] in HEAD_FIRST_LINKS:
+            return i
+    return end - 1
+
+
 def precedence(source: str) -> int:
     """Which proposal wins a tie of length: a gazetteer name, a shape rule, a cue (labels.yml), the model."""
     if source.startswith(GAZETTEER_PREFIX):

@@ -43,12 +43,14 @@ from ..tokenizer import customize_tokenizer
 from .attributes import register_attributes
 from .overlaps import (
     CUE_SOURCE,
+    DASHES,
     MODEL_SOURCE,
     NAME_CONNECTORS,
     Proposal,
     Words,
     drop_coordinations,
     entity_ranges,
+    head_index,
     resolve_overlaps,
     set_entities,
 )
@@ -65,8 +67,6 @@ LABELS_FILE = "labels.json"
 RUN_CONNECTORS = {"-", "–"}
 # Words between a cue and the name it introduces ("under its Digital Superhighway programme").
 CUE_DETERMINERS = {"the", "its", "their", "our", "his", "her", "a", "an", "new"}
-# A name's head word comes first when these follow it ("Regime of Incentives ...").
-HEAD_FIRST_LINKS = {"of", "for", "on"}
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 SHORT_NAME_SOURCE = "short-name"  # a company named again without its legal form
 # A company's first word names it alone only if it is this long ("Sony" yes, "SK" no).
@@ -380,11 +380,11 @@ class PolicySpans:
         an EVENT, "... Payment and Settlement System" an INITIATIVE); for a name with no head
         word, a cue beside it ("under X", "X programme", "X (XP) scheme").
         """
-        if label not in ("ORG", "EVENT", "INITIATIVE"):
+        if label not in NAME_LABELS:
             return label
         lower = words.lower
         inner = range(start, end)
-        head = next((lower[i] for i in inner if i + 1 < end and lower[i + 1] in HEAD_FIRST_LINKS), lower[end - 1])
+        head = lower[head_index(words, start, end)]
         if lower[start] in self._opening_heads:
             head = lower[start]
         if head in self._model_overrides:
@@ -648,7 +648,7 @@ def _run_end(text: list[str], lower: list[str], start: int) -> int:
 
 def _is_spaced_dash(words: Words, i: int) -> bool:
     """A dash with a space on each side separates ("July 8 (Reuters) - Nigerian ..."); one inside a name does not."""
-    if words.text[i] not in ("-", "–", "—") or i == 0 or i + 1 >= len(words.text):
+    if words.text[i] not in DASHES or i == 0 or i + 1 >= len(words.text):
         return False
     return words.source[words.idx[i] - 1].isspace() and words.source[words.idx[i] + 1].isspace()
 

@@ -581,6 +581,7 @@ def greedy_pattern_warnings(rules: RuleSet) -> list[str]:
 
     Each example is matched on its own: a pattern such as `[{OP: "+"}]` has matches that grow
     with the square of a text's length, so one text of every example joined would take seconds.
+    One ruler holds every entry, each under its index as id, so the examples are matched once.
     """
     import spacy
     from spacy.pipeline import SpanRuler
@@ -590,15 +591,18 @@ def greedy_pattern_warnings(rules: RuleSet) -> list[str]:
     texts += [text for entry in rules.entries for text in entry.no_match_examples]
     docs = [nlp.make_doc(text) for text in texts]
     tokens = sum(len(doc) for doc in docs)
+    ruler = SpanRuler(nlp, name="greedy", spans_key="greedy", spans_filter=None)
+    ruler.add_patterns(
+        [{**pattern, "id": str(n)} for n, entry in enumerate(rules.entries) for pattern in entry.as_spacy_patterns()]
+    )
+    covered: list[set[tuple[int, int]]] = [set() for _ in rules.entries]
+    for d, doc in enumerate(docs):
+        matched = ruler(doc.copy())
+        for span in matched.spans["greedy"]:
+            covered[int(span.id_)].update((d, i) for i in range(span.start, span.end))
     warnings = []
-    for entry in rules.entries:
-        ruler = SpanRuler(nlp, name="greedy", spans_key="greedy", spans_filter=None)
-        ruler.add_patterns(entry.as_spacy_patterns())
-        covered = 0
-        for doc in docs:
-            matched = ruler(doc.copy())
-            covered += len({i for span in matched.spans["greedy"] for i in range(span.start, span.end)})
-        share = covered / max(tokens, 1)
+    for entry, tokens_matched in zip(rules.entries, covered, strict=True):
+        share = len(tokens_matched) / max(tokens, 1)
         if share > GREEDY_SHARE:
             warnings.append(Messages.P015.format(path=entry.path, line=entry.line, entry=entry.id, share=share))
     return warnings

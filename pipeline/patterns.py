@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 # `token_classes` holds YAML anchors (&name) that entries reuse (*name, or `<<: *name` to add an OP).
 PATTERN_FILE_KEYS = {"patterns", "token_classes"}
 HEAD_CLASS_KEYS = ("class", "label", "over_model", "opens_name", "short_mentions", "description", "words")
-CUE_KEYS = ("label", "before", "after", "description")
+CUE_KEYS = ("label", "before", "after", "after_comma", "description")
 GROUP_KEYS = ("id", "description", "region", "kind", "label", "entries", "examples")
 GAZETTEER_ENTRY_KEYS = ("name", "label", "aliases")
 # Gazetteer group ids start with this, so the proposals they make are told from shape rules'.
@@ -135,6 +135,7 @@ class LabelCue:
     label: str
     before: tuple[str, ...]
     after: tuple[str, ...]
+    after_comma: tuple[str, ...] = ()  # participles past a comma: "Partners in the Blue Pacific (PBP), launched in"
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,10 @@ class LabelRules:
                 }
                 for c in self.head_words
             ],
-            "cues": [{"label": c.label, "before": list(c.before), "after": list(c.after)} for c in self.cues],
+            "cues": [
+                {"label": c.label, "before": list(c.before), "after": list(c.after), "after_comma": list(c.after_comma)}
+                for c in self.cues
+            ],
         }
 
     @classmethod
@@ -174,7 +178,10 @@ class LabelRules:
                 )
                 for c in data.get("head_words", [])
             ),
-            tuple(LabelCue(c["label"], tuple(c["before"]), tuple(c["after"])) for c in data.get("cues", [])),
+            tuple(
+                LabelCue(c["label"], tuple(c["before"]), tuple(c["after"]), tuple(c.get("after_comma", [])))
+                for c in data.get("cues", [])
+            ),
         )
 
 
@@ -467,6 +474,7 @@ def _validate_labels(
                 _label(where, raw["label"]),
                 _string_list(where, "before", raw.get("before", [])),
                 _string_list(where, "after", raw.get("after", [])),
+                _string_list(where, "after_comma", raw.get("after_comma", [])),
             )
         )
     return LabelRules(tuple(classes), tuple(cues)), name_words

@@ -206,8 +206,30 @@ def test_policy_spans_drops_byline_person_read_as_org(blank_nlp, component) -> N
         ("digital trade systems under its Digital Superhighway.", "Digital Superhighway", "INITIATIVE"),
         ("a peso loan from Banco de la Nación Argentina to", "Banco de la Nación Argentina", "ORG"),
         ("the Hyundai project alone", "Hyundai", "ORG"),
+        (
+            "farmers must comply with the Nature Restoration Regulation from",
+            "Nature Restoration Regulation",
+            "INITIATIVE",
+        ),
+        ("work on the Trans-Saharan Gas Pipeline resumed", "Trans-Saharan Gas Pipeline", "INITIATIVE"),
+        ("homes built under Pradhan Mantri Awas Yojana in", "Pradhan Mantri Awas Yojana", "INITIATIVE"),
+        ("the Blue Carbon Accelerator (BCA), launched in Lima", "Blue Carbon Accelerator", "INITIATIVE"),
+        ("the Blue Carbon Accelerator, founded in Lima", "Blue Carbon Accelerator", "ORG"),
     ],
-    ids=["meeting-head", "system-head", "facility-head", "cue-after", "cue-before", "opening-head", "no-cue"],
+    ids=[
+        "meeting-head",
+        "system-head",
+        "facility-head",
+        "cue-after",
+        "cue-before",
+        "opening-head",
+        "no-cue",
+        "regulation-head",
+        "pipeline-head",
+        "scheme-word-in-hindi",
+        "cue-participle-after-comma",
+        "no-cue-participle",
+    ],
 )
 def test_policy_spans_labels_a_model_name_by_what_it_is(blank_nlp, component, text: str, ent: str, label: str) -> None:
     doc = component(_doc(blank_nlp, text, ents=[(ent, "ORG")]))
@@ -318,4 +340,20 @@ def test_policy_spans_finds_a_company_named_again_without_its_legal_form(blank_n
         ("Hanbit Ocean Energy Corp.", None),
         ("Hanbit", "Hanbit Ocean Energy Corp."),
         ("Hanbit Ocean Energy", "Hanbit Ocean Energy Corp."),
+    ]
+
+
+def test_policy_spans_gives_a_cued_label_to_every_mention_of_the_name(blank_nlp, component) -> None:
+    text = "Delegates discussed Equitable Access to Seeds (EAS) on Monday. The EAS annex is due in May."
+    doc = blank_nlp.make_doc(text)
+    second = text.rindex("EAS")
+    doc.ents = [
+        doc.char_span(20, 45, label="ORG"),
+        doc.char_span(47, 50, label="ORG"),
+        doc.char_span(second, second + 3, label="ORG"),
+    ]
+    assert _spans(component(doc)) == [
+        ("Equitable Access to Seeds", "INITIATIVE"),
+        ("EAS", "INITIATIVE"),
+        ("EAS", "INITIATIVE"),
     ]

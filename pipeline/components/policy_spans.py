@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -266,10 +267,11 @@ class PolicySpans:
             if ent_label in self.label_map:
                 model_label = self.label_map[ent_label]
                 for start, end in self._repair_model_span(words, ent_start, ent_end, model_label):
-                    label = self._model_label(words, start, end, model_label)
-                    proposals.append(self._clean(words, start, end, label, MODEL_SOURCE, people))
+                    label, cued = self._model_label(words, start, end, model_label)
+                    source = CUE_SOURCE if cued else MODEL_SOURCE
+                    proposals.append(self._clean(words, start, end, label, source, people))
         found = drop_coordinations(words, [p for p in proposals if p is not None])
-        kept = resolve_overlaps(words, found)
+        kept = self._spread_cued_labels(words, resolve_overlaps(words, found))
         short_names = self._short_company_names(words, kept, people)
         kept = resolve_overlaps(words, [*kept, *self._repeat_mentions(words, kept), *short_names])
         spans = [Span(doc, p.start, p.end, label=p.label, span_id=p.source) for p in kept]
@@ -308,6 +310,32 @@ class PolicySpans:
                 if words.span_text(start, end) in people:
                     continue
                 yield start, end, cue.label, CUE_SOURCE
+
+    def _spread_cued_labels(self, words: Words, kept: list[Proposal]) -> list[Proposal]:
+        """The label a cue gives one mention of a name, given to the model's other mentions of it.
+
+        "the PABS annex" makes the defined "Pathogen Access and Benefit-Sharing (PABS)" and every
+        "PABS" an INITIATIVE; a name with a head word keeps the label its head gives.
+        """
+        text = words.text
+        cued = {words.span_text(p.start, p.end): p.label for p in kept if p.source == CUE_SOURCE}
+        if not cued:
+            return kept
+
+        def headless(p: Proposal) -> bool:
+            return p.source == MODEL_SOURCE and not any(w in self._head_labels for w in words.lower[p.start : p.end])
+
+        for p in kept:  # "LONG FORM ( CUED )"
+            if headless(p) and p.end + 2 < len(text) and text[p.end] == "(" and text[p.end + 2] == ")":
+                label = cued.get(text[p.end + 1])
+                if label is not None:
+                    cued.setdefault(words.span_text(p.start, p.end), label)
+        return [
+            replace(p, label=cued[name])
+            if headless(p) and p.label in NAME_LABELS and (name := words.span_text(p.start, p.end)) in cued
+            else p
+            for p in kept
+        ]
 
     def _short_company_names(self, words: Words, kept: Sequence[Proposal], people: set[str]) -> dict[Proposal, str]:
         """Later mentions of a company without its legal form, or by its first word, with the full name.
@@ -373,32 +401,36 @@ class PolicySpans:
         found.update((s.start, s.end, s.label_, s.id_ or RULE_SOURCE) for s in doc.spans.get(self.rules_key, []))
         return found
 
-    def _model_label(self, words: Words, start: int, end: int, label: str) -> str:
-        """The label of a name the model found, decided by what the name is (`patterns/labels.yml`).
+    def _model_label(self, words: Words, start: int, end: int, label: str) -> tuple[str, bool]:
+        """The label of a name the model found, and whether a cue decided it (`patterns/labels.yml`).
 
         Its head word, where a class with `over_model` has it ("Intra-African Trade Fair" is
         an EVENT, "... Payment and Settlement System" an INITIATIVE); for a name with no head
-        word, a cue beside it ("under X", "X programme", "X (XP) scheme").
+        word, a cue beside it ("under X", "X programme", "X (XP) scheme", "X (XP), launched in").
         """
         if label not in NAME_LABELS:
-            return label
+            return label, False
         lower = words.lower
         inner = range(start, end)
         head = lower[head_index(words, start, end)]
         if lower[start] in self._opening_heads:
             head = lower[start]
         if head in self._model_overrides:
-            return self._model_overrides[head]
+            return self._model_overrides[head], False
         if any(lower[i] in self._head_labels for i in inner):
-            return label
+            return label, False
         before = start - 1
         while before >= 0 and lower[before] in CUE_DETERMINERS:
             before -= 1
         after = end + 3 if end + 2 < len(lower) and lower[end] == "(" and lower[end + 2] == ")" else end
         for cue in self._labels.cues:
-            if (before >= 0 and lower[before] in cue.before) or (after < len(lower) and lower[after] in cue.after):
-                return cue.label
-        return label
+            if (
+                (before >= 0 and lower[before] in cue.before)
+                or (after < len(lower) and lower[after] in cue.after)
+                or (after + 1 < len(lower) and lower[after] == "," and lower[after + 1] in cue.after_comma)
+            ):
+                return cue.label, cue.label != label
+        return label, False
 
     def _repair_model_span(self, words: Words, start: int, end: int, label: str) -> Iterator[tuple[int, int]]:
         """Split the model's span at separators, line breaks and possessives; cut parentheses; extend fragments.

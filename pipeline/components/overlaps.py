@@ -8,6 +8,7 @@ label rule of `pipeline.spans` and, on the words, by `nests_as_name`.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -184,18 +185,15 @@ def nests_as_name(words: Words, inner: Proposal, outer: Proposal) -> bool:
 
 def entity_ranges(doc: Doc) -> list[tuple[int, int, str]]:
     """`doc.ents` as (start, end, label) token ranges, read from the IOB array: `doc.ents` builds a Span each."""
-    ranges: list[tuple[int, int, str]] = []
+    columns = doc.to_array([ENT_IOB, ENT_TYPE])
+    begins = (columns[:, 0] == IOB_BEGIN).nonzero()[0]
+    # An entity runs from its B to the next token that is not I (or the end of the doc).
+    not_inside = [*(columns[:, 0] != IOB_INSIDE).nonzero()[0].tolist(), len(doc)]
     strings = doc.vocab.strings
-    start, label = -1, 0
-    for i, (iob, ent_type) in enumerate(doc.to_array([ENT_IOB, ENT_TYPE]).tolist()):
-        if start >= 0 and iob != IOB_INSIDE:
-            ranges.append((start, i, strings[label]))
-            start = -1
-        if iob == IOB_BEGIN:
-            start, label = i, ent_type
-    if start >= 0:
-        ranges.append((start, len(doc), strings[label]))
-    return ranges
+    return [
+        (start, not_inside[bisect_right(not_inside, start)], strings[label])
+        for start, label in zip(begins.tolist(), columns[begins, 1].tolist(), strict=True)
+    ]
 
 
 def set_entities(doc: Doc, scored: Sequence[Span]) -> None:

@@ -86,8 +86,13 @@ def run_batch(
     *,
     manifest: dict[str, Any] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    on_skip: Callable[[Skipped], None] | None = None,
+    late_manifest: Callable[[], dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], Progress]:
     """Extract every article of `items` into the datasets in `out_dir`; return the manifest and totals.
+
+    `on_skip` hears of each file a worker could not convert (the reader's skips are in `items`);
+    `late_manifest` gives the manifest's fields known only once every input is read.
 
     Raises:
         PolicyExtractError: when another run holds `out_dir`, or the Dask extra is missing.
@@ -103,19 +108,27 @@ def run_batch(
 
     def finish(chunk: _Chunk, writer: DatasetWriter) -> None:
         fresh = iter(engine.collect(chunk.handle)) if chunk.handle is not None and engine else iter(())
-        rendered = []
+        rendered, origins = [], []
         for article, hit in zip(chunk.articles, chunk.hits, strict=True):
             if hit is None:
-                hit = next(fresh)
+                result = next(fresh)
+                if isinstance(result, Skipped):  # a web page or PDF that did not convert
+                    progress.skipped.append(result)
+                    if on_skip:
+                        on_skip(result)
+                    continue
+                hit = result
                 cache.put(article, hit)
+                progress.processed += 1
+            else:
+                progress.reused += 1
             rendered.append(hit)
+            origins.append((article.where, article.sha256, article.format))
             inputs[article.where] = article.sha256
-            progress.words += len(article.text.split())
+            progress.words += hit.words
             progress.spans.update(hit.counts)
-        writer.add(rendered)
+        writer.add(rendered, origins)
         progress.articles += len(rendered)
-        progress.processed += chunk.misses
-        progress.reused += len(rendered) - chunk.misses
         if on_progress:
             on_progress(progress)
 
@@ -129,7 +142,7 @@ def run_batch(
                 if misses:
                     engine = engine or _engine(settings, rules, options)
                     handle = engine.submit(misses)
-                in_flight.append(_Chunk(articles, hits, handle, len(misses)))
+                in_flight.append(_Chunk(articles, hits, handle))
                 if len(in_flight) > CHUNKS_IN_FLIGHT:
                     finish(in_flight.popleft(), writer)
             while in_flight:
@@ -143,6 +156,7 @@ def run_batch(
         written = writer.commit(
             {
                 **(manifest or {}),
+                **(late_manifest() if late_manifest else {}),
                 **versions,
                 "patterns": rules.file_digests,
                 "inputs": dict(sorted(inputs.items())),
@@ -160,7 +174,6 @@ class _Chunk:
     articles: list[Article]
     hits: list[Rendered | None]
     handle: Any
-    misses: int
 
 
 def _versions(settings: PipelineSettings, code: str) -> dict[str, Any]:

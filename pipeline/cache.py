@@ -29,7 +29,7 @@ from .records import Rendered
 from .types import Article
 
 # Raise it whenever the layout of an entry changes: older entries then simply stop matching.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -77,7 +77,10 @@ class ExtractionCache:
 
     def key(self, article: Article) -> str:
         """The cache key of one article under this run's fingerprint."""
-        payload = json.dumps({"text": article.text, "meta": article.meta}, sort_keys=True, ensure_ascii=False)
+        content: dict[str, Any] = {"text": article.text, "meta": article.meta}
+        if article.raw is not None:  # a web page or a PDF before conversion: its bytes decide its text
+            content.update(sha256=article.sha256, format=article.format)
+        payload = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(f"{self.fingerprint}\n{payload}".encode()).hexdigest()
 
     def _path(self, article: Article) -> Path:
@@ -100,9 +103,12 @@ class ExtractionCache:
             "format": CACHE_FORMAT,
             "sizes": [len(part) for part in parts],
             "counts": rendered.counts,
+            "meta": rendered.meta,
+            "words": rendered.words,
+            "characters": rendered.characters,
             "sha256": hashlib.sha256(body).hexdigest(),
         }
-        text = json.dumps(header, sort_keys=True) + "\n" + body.decode("utf-8")
+        text = json.dumps(header, sort_keys=True, ensure_ascii=False) + "\n" + body.decode("utf-8")
         path = self._path(article)
         _make_room(path)
         write_atomically(path, lambda stream: stream.write(text))
@@ -128,7 +134,7 @@ def _decode(data: bytes) -> Rendered | None:
         aliases = body[first + second :].decode("utf-8")
     except UnicodeDecodeError:  # sizes that cut a character: written by something else than `put`
         return None
-    return Rendered(jsonl, csv, aliases, header["counts"])
+    return Rendered(jsonl, csv, aliases, header["counts"], header["meta"], header["words"], header["characters"])
 
 
 def _valid_header(header: Any) -> bool:
@@ -145,6 +151,9 @@ def _valid_header(header: Any) -> bool:
         and all(count(size) for size in header["sizes"])
         and isinstance(header.get("counts"), dict)
         and all(isinstance(label, str) and count(value) for label, value in header["counts"].items())
+        and isinstance(header.get("meta"), dict)
+        and count(header.get("words"))
+        and count(header.get("characters"))
         and isinstance(header.get("sha256"), str)
         and _SHA256.fullmatch(header["sha256"]) is not None
     )

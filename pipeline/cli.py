@@ -26,6 +26,8 @@ from . import __version__
 from .batch import Progress, RunOptions, run_batch
 from .corpus import MAX_ARTICLE_CHARACTERS, count_input_files, find_duplicate_ids, iter_articles, read_gold
 from .errors import Messages, PolicyExtractError, shown_path
+from .readers import formats_text
+from .readers.sheet import MetadataSheet
 from .rulecheck import load_checked_rules
 from .types import TEST_SPLIT, Article, PipelineSettings, Skipped
 
@@ -101,7 +103,7 @@ def run(
         list[Path] | None,
         typer.Argument(
             metavar="PATH",
-            help="Article files (.txt, .md, .jsonl), folders (searched recursively), glob patterns "
+            help=f"Article files ({formats_text()}), folders (searched recursively), glob patterns "
             "(quote them: 'news/**/*.md'), or - for JSONL on standard input. Default: corpus/articles.",
             show_default=False,
         ),
@@ -109,7 +111,9 @@ def run(
     out: Annotated[
         Path,
         typer.Option(
-            "--out", metavar="DIR", help="Folder for mentions.jsonl, mentions.csv, aliases.csv and manifest.json."
+            "--out",
+            metavar="DIR",
+            help="Folder for mentions.jsonl, mentions.csv, aliases.csv, articles.csv and manifest.json.",
         ),
     ] = Path("outputs"),
     patterns: PatternsOption = None,
@@ -147,6 +151,16 @@ def run(
             "--encoding", metavar="CODEC", help="Decode files that are not UTF-8 with this codec (e.g. cp1252)."
         ),
     ] = None,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(
+            "--metadata",
+            metavar="FILE.csv",
+            help="A sheet with a `file` column (a path relative to the sheet, or a file name) and metadata "
+            "columns (id, date, title, url, source, author, ...) that override what each file says.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Extract spans from articles into datasets in OUT.
 
@@ -172,10 +186,14 @@ def run(
         engine=engine.value,
         scheduler=scheduler,
     )
-    duplicates = find_duplicate_ids(paths, encoding=encoding)
+    sheet = None
+    if metadata is not None:
+        with _reported():
+            sheet = MetadataSheet.read(metadata.absolute())
+    duplicates = find_duplicate_ids(paths, encoding=encoding, sheet=sheet)
     if duplicates:
         _fail("article ids seen twice, nothing was processed:\n  " + "\n  ".join(duplicates))
-    items = _reporting_skips(iter_articles(paths, encoding=encoding, max_length=MAX_ARTICLE_CHARACTERS))
+    items = _reporting_skips(iter_articles(paths, encoding=encoding, max_length=MAX_ARTICLE_CHARACTERS, sheet=sheet))
     with _reported():
         checked = load_checked_rules(patterns, cache or out / ".cache")
         for warning in checked.warnings:
@@ -189,6 +207,8 @@ def run(
                 options,
                 manifest={"command": ["policy-extract", *sys.argv[1:]]},
                 on_progress=report.update,
+                on_skip=lambda item: _warn(f"skipped: {item.reason}"),
+                late_manifest=(lambda: {"metadata": sheet.summary()}) if sheet is not None else None,
             )
     summary = progress.summary()
     counts = ", ".join(f"{label} {count}" for label, count in summary["spans_per_label"].items())
@@ -197,9 +217,22 @@ def run(
         f"{summary['words']:,} words in {summary['seconds']:.1f} s ({summary['words_per_second']:,} words/s), "
         f"{summary['skipped']} skipped -> {out}/ ({counts})"
     )
+    if sheet is not None:
+        _report_sheet(sheet)
     if progress.skipped:
         _warn(f"{len(progress.skipped)} input(s) skipped; see {out / 'manifest.json'} and fix or remove them")
         raise typer.Exit(code=1)
+
+
+def _report_sheet(sheet: MetadataSheet) -> None:
+    """How the metadata sheet's rows met the inputs: rows that named no input, inputs it had no row for."""
+    unmatched = sheet.rows_without_input()
+    typer.echo(
+        f"metadata sheet {sheet.path}: {len(sheet.rows) - len(unmatched)} of {len(sheet.rows)} rows used, "
+        f"{len(sheet.inputs_without_row)} input(s) without a row"
+    )
+    for row in unmatched:
+        _warn(f"metadata sheet row matches no input: {row}")
 
 
 def _reporting_skips(items: Iterable[Article | Skipped]) -> Iterator[Article | Skipped]:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from .errors import Messages, PolicyExtractError
 from .patterns import RuleSet
 from .records import Rendered
-from .types import Article, PipelineSettings
+from .types import Article, PipelineSettings, Skipped
 
 # More partitions than workers, so that one slow partition does not idle the others.
 PARTITIONS_PER_WORKER = 2
@@ -29,7 +29,7 @@ class Engine(Protocol):
 
     def submit(self, articles: Sequence[Article]) -> Any: ...
 
-    def collect(self, handle: Any) -> list[Rendered]: ...
+    def collect(self, handle: Any) -> list[Rendered | Skipped]: ...
 
     def close(self) -> None: ...
 
@@ -68,7 +68,7 @@ class LocalEngine:
         self._pool: ProcessPoolExecutor | None = None
         pipeline_for(settings, rules)
 
-    def submit(self, articles: Sequence[Article]) -> list[Rendered] | list[Future[list[Rendered]]]:
+    def submit(self, articles: Sequence[Article]) -> list[Rendered | Skipped] | list[Future[list[Rendered | Skipped]]]:
         if self.workers == 1:
             return self.task(articles)
         if self._pool is None:
@@ -77,7 +77,7 @@ class LocalEngine:
             self._pool.submit(self.task, part) for part in partitions(articles, self.workers * PARTITIONS_PER_WORKER)
         ]
 
-    def collect(self, handle: list[Any]) -> list[Rendered]:
+    def collect(self, handle: list[Any]) -> list[Rendered | Skipped]:
         if self.workers == 1:
             return handle
         return [rendered for future in handle for rendered in future.result()]
@@ -122,7 +122,7 @@ class DaskEngine:
         parts = [list(part) for part in partitions(articles, self.workers * PARTITIONS_PER_WORKER)]
         return self._client.map(self.task, parts, pure=False)
 
-    def collect(self, handle: Any) -> list[Rendered]:
+    def collect(self, handle: Any) -> list[Rendered | Skipped]:
         return [rendered for part in self._client.gather(handle) for rendered in part]
 
     def close(self) -> None:

@@ -1,7 +1,8 @@
-"""Write the datasets: `mentions.jsonl`, `mentions.csv`, `aliases.csv` and `manifest.json`, each atomically."""
+"""Write the datasets: `mentions.jsonl`, `mentions.csv`, `aliases.csv`, `articles.csv`, `manifest.json`, atomically."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import tempfile
@@ -10,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from .records import ALIAS_COLUMNS, CSV_COLUMNS, Extraction, Rendered, render
+from .records import ALIAS_COLUMNS, ARTICLE_COLUMNS, CSV_COLUMNS, Extraction, Rendered, article_row, render
 from .types import SCORED_LABELS, Skipped
 
 
@@ -39,7 +40,7 @@ class DatasetWriter:
     killed leaves only hidden temporary files, which the next writer in the folder removes.
     """
 
-    NAMES = ("mentions.jsonl", "mentions.csv", "aliases.csv")
+    NAMES = ("mentions.jsonl", "mentions.csv", "aliases.csv", "articles.csv")
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
@@ -54,15 +55,18 @@ class DatasetWriter:
             self._streams[name] = os.fdopen(handle, "w", encoding="utf-8", newline="")
         self._streams["mentions.csv"].write(",".join(CSV_COLUMNS) + "\n")
         self._streams["aliases.csv"].write(",".join(ALIAS_COLUMNS) + "\n")
+        self._article_rows = csv.writer(self._streams["articles.csv"], lineterminator="\n")
+        self._article_rows.writerow(ARTICLE_COLUMNS)
         self.articles = 0
         self.counts: Counter[str] = Counter()
 
-    def add(self, rendered: Sequence[Rendered]) -> None:
-        """Append rendered articles, in order."""
-        for article in rendered:
+    def add(self, rendered: Sequence[Rendered], origins: Sequence[tuple[str, str, str]]) -> None:
+        """Append rendered articles, in order, each with its origin: (input path, its sha256, its reader)."""
+        for article, (path, sha256, reader) in zip(rendered, origins, strict=True):
             self._streams["mentions.jsonl"].write(article.jsonl)
             self._streams["mentions.csv"].write(article.csv)
             self._streams["aliases.csv"].write(article.aliases)
+            self._article_rows.writerow(article_row(article, path=path, sha256=sha256, reader=reader))
             self.counts.update(article.counts)
         self.articles += len(rendered)
 
@@ -103,7 +107,8 @@ def write_outputs(
         by_doc.setdefault(alias["doc_id"], []).append(alias)
     writer = DatasetWriter(out_dir)
     try:
-        writer.add(render([Extraction(record, by_doc.get(record["meta"]["id"], [])) for record in records]))
+        rendered = render([Extraction(record, by_doc.get(record["meta"]["id"], [])) for record in records])
+        writer.add(rendered, [(record.get("_where", ""), "", "jsonl") for record in records])
     except BaseException:
         writer.abort()
         raise

@@ -38,6 +38,9 @@ CSV_COLUMNS = (
     "approximate",
 )
 ALIAS_COLUMNS = ("doc_id", "short", "long", "label", "mentions")
+# One row per article in articles.csv: its metadata, where it was read, its size and its spans per label.
+ARTICLE_META_COLUMNS = ("title", "date", "date_source", "source", "url", "author")
+ARTICLE_COLUMNS = ("id", *ARTICLE_META_COLUMNS, "format", "path", "sha256", "characters", "words", *SCORED_LABELS)
 DATE_DETAILS = ("timex", "mod", "granularity", "anchor", "resolved")
 
 
@@ -49,12 +52,34 @@ class Extraction(NamedTuple):
 
 
 class Rendered(NamedTuple):
-    """One article's share of each dataset, as text, with its scored spans counted per label."""
+    """One article's share of each dataset, as text, with its scored spans counted per label.
+
+    `meta`, `words` and `characters` make its row of articles.csv, together with where the
+    run read it (which the cache does not know: an unchanged article may have moved).
+    """
 
     jsonl: str
     csv: str
     aliases: str
     counts: dict[str, int]
+    meta: dict[str, Any]
+    words: int
+    characters: int
+
+
+def article_row(rendered: Rendered, *, path: str, sha256: str, reader: str) -> list[Any]:
+    """The article's row of articles.csv, in `ARTICLE_COLUMNS` order."""
+    meta = rendered.meta
+    return [
+        meta.get("id"),
+        *(meta.get(key) for key in ARTICLE_META_COLUMNS),
+        reader,
+        path,
+        sha256,
+        rendered.characters,
+        rendered.words,
+        *(rendered.counts.get(label, 0) for label in SCORED_LABELS),
+    ]
 
 
 def render(extractions: Sequence[Extraction]) -> list[Rendered]:
@@ -78,6 +103,9 @@ def render(extractions: Sequence[Extraction]) -> list[Rendered]:
                 csv=mentions,
                 aliases=aliases,
                 counts={label: counts[label] for label in SCORED_LABELS if counts[label]},
+                meta=record["meta"],
+                words=len(record["text"].split()),
+                characters=len(record["text"]),
             )
         )
     return rendered

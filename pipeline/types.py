@@ -21,6 +21,9 @@ class Article:
     path: str
     line: int | None = None
     sha256: str = field(default="", compare=False)  # of the file's bytes, or of the JSONL line
+    format: str = "text"  # the reader that read it (readers.READERS)
+    # The file's bytes while a worker has still to convert them into `text` (web pages, PDFs).
+    raw: bytes | None = field(default=None, compare=False, repr=False)
 
     @property
     def where(self) -> str:

@@ -14,8 +14,9 @@ from spacy.language import Language
 from .extract import extract
 from .nlp import build_nlp
 from .patterns import RuleSet
+from .readers import convert
 from .records import Rendered, render
-from .types import Article, PipelineSettings
+from .types import Article, PipelineSettings, Skipped
 
 PipelineKey = tuple[PipelineSettings, str]
 
@@ -37,20 +38,24 @@ def pipeline_for(settings: PipelineSettings, rules: RuleSet) -> Language:
 
 def process_articles(
     articles: Sequence[Article], settings: PipelineSettings, rules: RuleSet, batch_size: int
-) -> list[Rendered]:
-    """Extract and render a partition of articles with `nlp.pipe`, in order.
+) -> list[Rendered | Skipped]:
+    """Convert (web pages, PDFs), extract and render a partition of articles with `nlp.pipe`, in order.
 
-    `nlp.memory_zone()` frees the strings and vocabulary entries the partition added, so a
-    long-lived worker does not grow with the corpus. The first partition a process sees is
-    tokenized once outside the zone first (see `_fill_tokenizer_cache`).
+    A file that does not convert is a `Skipped` in its place. `nlp.memory_zone()` frees the
+    strings and vocabulary entries the partition added, so a long-lived worker does not grow
+    with the corpus. The first partition a process sees is tokenized once outside the zone
+    first (see `_fill_tokenizer_cache`).
     """
+    converted = [convert(article) for article in articles]
+    readable = [article for article in converted if isinstance(article, Article)]
     nlp = pipeline_for(settings, rules)
     key = _pipeline_key(settings, rules)
     if key not in _TOKENIZER_CACHE_FILLED:
-        _fill_tokenizer_cache(nlp, articles)
+        _fill_tokenizer_cache(nlp, readable)
         _TOKENIZER_CACHE_FILLED.add(key)
     with nlp.memory_zone():
-        return render(list(extract(nlp, articles, batch_size=batch_size, use_rules=settings.use_rules)))
+        rendered = iter(render(list(extract(nlp, readable, batch_size=batch_size, use_rules=settings.use_rules))))
+    return [next(rendered) if isinstance(article, Article) else article for article in converted]
 
 
 def _fill_tokenizer_cache(nlp: Language, articles: Sequence[Article]) -> None:

@@ -106,7 +106,7 @@ def test_article_longer_than_the_limit_is_refused_clearly(tmp_path: Path) -> Non
 def test_unknown_front_matter_keys_are_kept(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("---\nid: a\nregion: ASEAN\n---\nBody.", encoding="utf-8")
     (article,) = _read(tmp_path / "a.md")
-    assert article.meta == {"id": "a", "region": "ASEAN"}
+    assert article.meta == {"id": "a", "region": "ASEAN", "date_source": "none"}
 
 
 def test_duplicate_ids_are_found_before_any_work(tmp_path: Path) -> None:

@@ -160,6 +160,7 @@ def test_cli_run_writes_outputs_and_exits_1_on_skipped_input(batch: dict) -> Non
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert sorted(path.name for path in out.iterdir() if not path.name.startswith(".")) == [
         "aliases.csv",
+        "articles.csv",
         "manifest.json",
         "mentions.csv",
         "mentions.jsonl",

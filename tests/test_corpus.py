@@ -15,9 +15,10 @@ from pipeline.corpus import (
     iter_articles,
     read_articles,
     read_gold,
-    split_front_matter,
 )
 from pipeline.errors import ArticleError, GoldError, Messages
+from pipeline.readers import formats_text
+from pipeline.readers.text import split_front_matter
 from pipeline.types import Article, Skipped
 
 BODY = "In July, the U.S. Department of Energy (DOE) met MEXT.\n"
@@ -67,6 +68,7 @@ def test_read_articles_front_matter_keeps_id_date_and_unknown_keys(tmp_path: Pat
         "title": "Chips",
         "split": "dev",
         "reviewer": ["ana", "ben"],
+        "date_source": "front-matter",
     }
     assert article.path == str(path)
     assert article.line is None
@@ -87,8 +89,8 @@ def test_read_articles_file_stem_is_id_without_front_matter_id(tmp_path: Path) -
     articles, skipped = read_articles([plain, dated])
     assert skipped == []
     assert [article.id for article in articles] == ["plain-article", "dated-article"]
-    assert articles[0].meta == {"id": "plain-article"}
-    assert articles[1].meta == {"date": "2022-05-09", "id": "dated-article"}
+    assert articles[0].meta == {"id": "plain-article", "date_source": "none"}
+    assert articles[1].meta == {"date": "2022-05-09", "id": "dated-article", "date_source": "front-matter"}
 
 
 def test_read_articles_numeric_id_is_a_string(tmp_path: Path) -> None:
@@ -127,11 +129,19 @@ def test_read_articles_jsonl_one_article_a_line(tmp_path: Path) -> None:
         Article(
             id="j1",
             text="DOE met MEXT.",
-            meta={"id": "j1", "date": "2021-07-01", "split": "dev"},
+            meta={"id": "j1", "date": "2021-07-01", "split": "dev", "date_source": "front-matter"},
             path=str(path),
             line=1,
+            format="jsonl",
         ),
-        Article(id="batch-2", text="The Quad met in Tokyo.", meta={"id": "batch-2"}, path=str(path), line=2),
+        Article(
+            id="batch-2",
+            text="The Quad met in Tokyo.",
+            meta={"id": "batch-2", "date_source": "none"},
+            path=str(path),
+            line=2,
+            format="jsonl",
+        ),
     ]
     assert articles[1].where == f"{path}:2"
 
@@ -266,7 +276,7 @@ def _bad_date(tmp_path: Path) -> tuple[Path, str]:
 
 def _unsupported(tmp_path: Path) -> tuple[Path, str]:
     path = _write(tmp_path / "article.docx", BODY)
-    return path, Messages.A008.format(path=path, suffix=".docx")
+    return path, Messages.A008.format(path=path, suffix=".docx", formats=formats_text())
 
 
 BAD_INPUTS = [_missing, _empty, _blank, _front_matter_only, _latin1, _unclosed, _not_mapping, _bad_date, _unsupported]

@@ -13,7 +13,7 @@ from pipeline.corpus import read_gold
 from pipeline.export import CSV_COLUMNS, write_atomically, write_outputs, write_text_atomically
 from pipeline.types import Skipped
 
-OUTPUT_NAMES = ["aliases.csv", "manifest.json", "mentions.csv", "mentions.jsonl"]
+OUTPUT_NAMES = ["aliases.csv", "articles.csv", "manifest.json", "mentions.csv", "mentions.jsonl"]
 
 TEXT_A = (
     "The Ministry of Education, Culture, Sports Science and Technology of Japan (MEXT) "
@@ -81,7 +81,7 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(stream))
 
 
-def test_write_outputs_writes_four_files(written: tuple[Path, dict]) -> None:
+def test_write_outputs_writes_five_files(written: tuple[Path, dict]) -> None:
     out, _ = written
     assert sorted(path.name for path in out.iterdir()) == OUTPUT_NAMES
 

@@ -1,0 +1,79 @@
+"""What every reader shares: reading a file's bytes, the article id, the date check, making the `Article`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from ..errors import ArticleError, Messages, shown_path
+from ..types import Article, Skipped
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of `path`.
+
+    Raises:
+        ArticleError: when the file cannot be read (naming the system's reason).
+    """
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        message = Messages.A012.format(path=shown_path(path), problem=error.strerror or error)
+        raise ArticleError(str(path), message) from error
+
+
+def article_id(meta: dict[str, Any], default_id: str) -> str:
+    """The metadata's `id` as a string; `default_id` when it is missing or blank."""
+    has_id = meta.get("id") is not None and str(meta["id"]).strip() != ""
+    return str(meta["id"]) if has_id else default_id
+
+
+def check_date(meta: dict[str, Any], path: Path, line: int, where: str) -> None:
+    """Refuse a `date` that is not an ISO date, naming the line it is on.
+
+    Raises:
+        ArticleError: when `meta["date"]` is not YYYY-MM-DD.
+    """
+    date = meta.get("date")
+    if date is None:
+        return
+    try:
+        dt.date.fromisoformat(str(date))
+    except ValueError as error:
+        problem = f"date {date!r} is not an ISO date; write it as YYYY-MM-DD"
+        raise ArticleError(where, Messages.A007.format(path=shown_path(path), line=line, problem=problem)) from error
+
+
+def with_date_source(meta: dict[str, Any], source: str) -> dict[str, Any]:
+    """`meta` with `date_source`: `source` where it has a date and names none yet, else "none"."""
+    if "date_source" in meta and meta.get("date") is not None:
+        return meta
+    return {**meta, "date_source": source if meta.get("date") is not None else "none"}
+
+
+def make_article(
+    text: str,
+    meta: dict[str, Any],
+    path: Path,
+    *,
+    default_id: str,
+    line: int | None = None,
+    date_line: int | None = None,
+) -> Article:
+    """The article of a body `text` and its `meta`, checked: some text, an ISO date, an id.
+
+    Raises:
+        ArticleError: on an empty body or a date that is not ISO.
+    """
+    where = f"{path}:{line}" if line else str(path)
+    if not text.strip():
+        raise ArticleError(where, Messages.A002.format(path=shown_path(where)))
+    check_date(meta, path, line or date_line or 1, where)
+    meta = {**meta, "id": article_id(meta, default_id)}
+    return Article(id=meta["id"], text=text, meta=meta, path=str(path), line=line)
+
+
+def skip(error: ArticleError) -> Skipped:
+    """The one-line `Skipped` of a refused input."""
+    return Skipped(error.path, " ".join(str(error).split()))

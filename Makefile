@@ -12,11 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,dask]'
 	touch $(STAMP)
 
-## Extract from corpus/articles/ into outputs/, score against corpus/gold/ (rules and bare model), write outputs/report/.
+## Extract from corpus/articles/ into outputs/, score against corpus/gold/ (rules and bare model), write outputs/report/;
+## then extract the web pages and PDFs of corpus/pages/ and score them against the same articles' gold.
 run: $(STAMP)
 	$(BIN)/policy-extract run corpus/articles --out outputs
 	$(BIN)/policy-extract evaluate --gold corpus/gold --pred outputs/mentions.jsonl --out outputs/evaluation.json
 	$(BIN)/policy-extract evaluate --gold corpus/gold --no-rules --no-errors --out outputs/evaluation-no-rules.json
+	$(BIN)/policy-extract run corpus/pages --out outputs/pages
+	$(BIN)/policy-extract evaluate --gold corpus/gold --pred outputs/pages/mentions.jsonl --align --no-errors --out outputs/pages/evaluation.json
 	$(BIN)/policy-extract report
 
 ## Lint, type-check and run the whole test suite (unit tests on spacy.blank, end-to-end tests on the real model).

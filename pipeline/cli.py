@@ -298,6 +298,14 @@ def evaluate_command(
             help="Also print the errors on the test split (hidden by default, so that nobody tunes on it).",
         ),
     ] = False,
+    align: Annotated[
+        bool,
+        typer.Option(
+            "--align",
+            help="Score only the predicted articles, carrying each gold span over to a prediction whose text "
+            "differs (a web page or PDF of a gold article); spans the reader lost count as missed.",
+        ),
+    ] = False,
 ) -> None:
     """Score predictions against gold: precision, recall and F1.
 
@@ -323,7 +331,7 @@ def evaluate_command(
             nlp = build_nlp(PipelineSettings(model=model, patterns_dir=patterns, use_rules=not no_rules))
             extractions = extract(nlp, articles_from_gold(gold_records), use_rules=not no_rules)
             predictions = [extraction.record for extraction in extractions]
-        report = evaluate(gold_records, predictions)
+        report = evaluate(gold_records, predictions, align=align)
         report["system"] = "bare model" if no_rules else "rules + model"
         write_evaluation(report, out)
     hidden = 0
@@ -337,7 +345,13 @@ def evaluate_command(
         typer.echo(
             f"({hidden} errors on the test split not shown: it is never tuned on; --show-test-errors shows them)"
         )
-    typer.echo(f"\n{report['system']}: {len(gold_records)} gold articles, scores written to {shown_path(out)}")
+    typer.echo(f"\n{report['system']}: {len(report['articles'])} gold articles, scores written to {shown_path(out)}")
+    for doc_id, counts in report.get("aligned", {}).items():
+        figures = report["articles"][doc_id]
+        typer.echo(
+            f"aligned {doc_id}: F1 {figures['f1']:.3f}, {counts['lost']} gold span(s) lost by the reader, "
+            f"{counts['outside']} predicted span(s) in text the gold does not have"
+        )
     typer.echo(_score_table(report))
     if not no_rules:
         typer.echo(_normalization_table(report, show_errors, show_test_errors))

@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -133,26 +134,35 @@ def normalization_accuracy(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -
     return {"labels": per_label, "mismatches": mismatches}
 
 
-def evaluate(gold: dict[str, dict[str, Any]], predictions: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def evaluate(
+    gold: dict[str, dict[str, Any]], predictions: Iterable[dict[str, Any]], *, align: bool = False
+) -> dict[str, Any]:
     """Compare predictions with gold by article id.
 
     Returns the scores over all articles, per `meta.split` (e.g. `first`, `dev`), per article,
     the normalization accuracy, the list of errors, and the ids that had no prediction (their
-    spans count as missed).
+    spans count as missed). With `align`, only the predicted articles are scored, and where a
+    prediction's text differs from the gold's (a web page or PDF of a gold article) the gold
+    spans are carried over to it (`align_gold`); `aligned` then says what could not be.
 
     Raises:
-        GoldError: when a prediction's text differs from the gold text of the same id.
+        GoldError: when, without `align`, a prediction's text differs from the gold text of the same id.
     """
     predicted = {record["meta"]["id"]: record for record in predictions}
     pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
     missing = []
+    aligned: dict[str, dict[str, int]] = {}
     for doc_id, gold_record in sorted(gold.items()):
         prediction = predicted.get(doc_id)
         if prediction is None:
+            if align:
+                continue
             missing.append(doc_id)
             prediction = {"text": gold_record["text"], "meta": gold_record["meta"], "spans": []}
         elif prediction["text"] != gold_record["text"]:
-            raise GoldError(Messages.G003.format(gold_id=doc_id, gold_path=gold_record.get("_where", "?")))
+            if not align:
+                raise GoldError(Messages.G003.format(gold_id=doc_id, gold_path=gold_record.get("_where", "?")))
+            gold_record, prediction, aligned[doc_id] = align_gold(gold_record, prediction)
         pairs.append((gold_record, prediction))
     by_split: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
     for pair in pairs:
@@ -168,7 +178,42 @@ def evaluate(gold: dict[str, dict[str, Any]], predictions: Iterable[dict[str, An
         "errors": [error for gold_record, prediction in pairs for error in errors(gold_record, prediction)],
         "missing_predictions": missing,
         "unmatched_predictions": sorted(set(predicted) - set(gold)),
+        **({"aligned": aligned} if align else {}),
     }
+
+
+def align_gold(
+    gold: dict[str, Any], prediction: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, int]]:
+    """Gold spans carried over to the prediction's text, which a reader made from another rendering of it.
+
+    The texts are aligned character by character (difflib); a gold span inside one stretch of
+    text both share moves with it. One that is not (the reader lost or changed its words) is
+    `lost`: it still counts as missed, placed past the end of the text where no prediction can
+    meet it. Predicted spans in text the gold does not have (a page's headline, a caption) are
+    set aside as `outside`: no gold says what they should be. Returns the gold and the
+    prediction to score, and those two counts.
+    """
+    blocks = SequenceMatcher(None, gold["text"], prediction["text"], autojunk=False).get_matching_blocks()
+
+    def moved(start: int, end: int, *, to_prediction: bool) -> tuple[int, int] | None:
+        for block in blocks:
+            origin, destination = (block.a, block.b) if to_prediction else (block.b, block.a)
+            if origin <= start and end <= origin + block.size:
+                return start - origin + destination, end - origin + destination
+        return None
+
+    spans, lost = [], 0
+    past_the_end = len(prediction["text"])
+    for span in gold["spans"]:
+        where = moved(span["start"], span["end"], to_prediction=True)
+        if where is None:
+            lost += 1
+            where = (past_the_end + lost, past_the_end + lost + 1)
+        spans.append({**span, "start": where[0], "end": where[1]})
+    kept = [span for span in prediction["spans"] if moved(span["start"], span["end"], to_prediction=False)]
+    counts = {"lost": lost, "outside": len(prediction["spans"]) - len(kept)}
+    return {**gold, "text": prediction["text"], "spans": spans}, {**prediction, "spans": kept}, counts
 
 
 def write_evaluation(report: dict[str, Any], path: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -288,20 +287,3 @@ def test_reader_html_keeps_the_wording(tmp_path: Path) -> None:
     body = ARTICLE_BODY.replace(PARAGRAPHS[3], f"{PARAGRAPHS[3]} The <em>U.S.-India</em> <b>“TRUST”</b>{odd[22:]}")
     document = read_page(think_tank_page(head=JSON_LD, body=body), tmp_path)
     assert f"{PARAGRAPHS[3]} {odd}" in document.text.split("\n\n")
-
-
-def test_reader_html_speed(tmp_path: Path) -> None:
-    """About 1,000 words of article in the think-tank page; the ms per page go to the report."""
-    words = " ".join(PARAGRAPHS)
-    body = "".join(f"<p>{words} (part {index})</p>" for index in range(13))
-    page = think_tank_page(head=JSON_LD, body=body).encode("utf-8")
-    path = tmp_path / "long.html"
-    html.read(page, path)
-    rounds = 20
-    start = time.perf_counter()
-    for _ in range(rounds):
-        document = html.read(page, path)
-    milliseconds = (time.perf_counter() - start) * 1000 / rounds
-    print(f"\nhtml reader: {len(document.text.split())} words, {milliseconds:.1f} ms per page")
-    assert len(document.text.split()) > 900
-    assert milliseconds < 1000

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -441,17 +440,3 @@ def test_read_refuses_a_pdf_over_the_limit(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(pdf_reader, "MAX_PDF_BYTES", 1000)
     message = read_error(tmp_path, "big.pdf", plain_pdf())
     assert "more than the 1,000-byte limit for one PDF" in message
-
-
-@needs_font
-def test_read_speed_per_page(tmp_path: Path) -> None:
-    """Generous bound (the measured figure is reported by -s): reading stays far below a second a page."""
-    raw = brief_pdf()
-    path = write(tmp_path, "brief.pdf", raw)
-    runs = 10
-    start = time.perf_counter()
-    for _ in range(runs):
-        pdf_reader.read(raw, path)
-    per_page = (time.perf_counter() - start) * 1000 / (2 * runs)
-    print(f"pdf reader: {per_page:.1f} ms per page")
-    assert per_page < 500

@@ -145,3 +145,32 @@ def test_run_writes_one_articles_row_per_article(tmp_path: Path) -> None:
     assert (b["date_source"], b["format"], b["path"]) == ("none", "jsonl", f"{folder / 'b.jsonl'}:1")
     assert a["words"] == str(len(BODY.split())) and a["characters"] == str(len(BODY))
     assert int(a["ORG"]) >= 2 and len(a["sha256"]) == 64
+
+
+def test_run_skips_each_bad_page_and_pdf_with_its_reason_and_writes_the_rest(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.md").write_text("---\nid: good\n---\n" + BODY, encoding="utf-8")
+    (folder / "dated.md").write_text(BODY, encoding="utf-8")
+    (folder / "menu.html").write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>", encoding="utf-8")
+    (folder / "page.pdf").write_text("<!DOCTYPE html><html><body><p>Not a PDF.</p></body></html>", encoding="utf-8")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog")
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("file,date\ndated.md,2025-02-30\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["run", str(folder), "--out", str(out), "--workers", "1", "--metadata", str(sheet)]
+    )
+    assert result.exit_code == 1, result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    reasons = {Path(item["path"]).name: item["reason"] for item in manifest["skipped"]}
+    assert set(reasons) == {"dated.md", "menu.html", "page.pdf", "broken.pdf"}
+    assert "date '2025-02-30' is not an ISO date" in reasons["dated.md"]
+    assert "no article text found" in reasons["menu.html"]
+    assert "the file is a web page, not a PDF" in reasons["page.pdf"]
+    assert "not a readable PDF" in reasons["broken.pdf"]
+    assert all("\n" not in reason for reason in reasons.values())
+    assert [json.loads(line)["meta"]["id"] for line in (out / "mentions.jsonl").open(encoding="utf-8")] == ["good"]
+    assert manifest["metadata"]["inputs_without_row"] == [
+        str(p) for p in sorted(folder.iterdir()) if p.name != "dated.md"
+    ]

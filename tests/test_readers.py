@@ -126,6 +126,8 @@ def test_pending_page_keeps_the_sheet_date_over_its_own(tmp_path: Path) -> None:
     article = convert(pending)
     assert isinstance(article, Article)
     assert (article.id, article.meta["date"], article.meta["date_source"]) == ("brief", "2025-03-04", "metadata-file")
+    assert article.meta["meta_sources"]["date"] == "metadata-file"
+    assert article.meta["meta_sources"]["title"] == "html-text"  # the headline as the page shows it
     assert article.text.startswith("Japan and India sign a chip pact")
 
 

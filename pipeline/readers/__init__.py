@@ -81,7 +81,8 @@ def convert(article: Article) -> Article | Skipped:
     """The article of a pending web page or PDF, its text read; a bad file is a `Skipped`, never an exception.
 
     The file's own metadata (title, author, date, ...) comes first; what the run was given
-    (a metadata sheet's row) overrides it. `meta.date_source` says where the date came from.
+    (a metadata sheet's row) overrides it. `meta.date_source` says where the date came from,
+    `meta.meta_sources` where each value did.
     """
     if article.raw is None:
         return article
@@ -98,6 +99,9 @@ def convert(article: Article) -> Article | Skipped:
             )
             raise ArticleError(article.where, message)
         meta = {**document.meta, **article.meta}
+        # Where each value came from: the file (as its reader says), or the run (a metadata sheet's row).
+        given = {key: "metadata-file" for key in article.meta if key not in ("id", "date_source")}
+        meta["meta_sources"] = {**document.sources, **given}
         if "date" in article.meta:
             meta["date_source"] = article.meta.get("date_source", "metadata-file")
         else:

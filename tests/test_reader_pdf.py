@@ -14,13 +14,12 @@ from PIL import Image
 
 from pipeline.errors import ArticleError
 from pipeline.readers import pdf as pdf_reader
-from pipeline.readers.pdf import (
+from pipeline.readers.pdf import build_document, find_date
+from pipeline.readers.pdf_layout import (
     Line,
     Page,
-    build_document,
     clean_line,
     drop_running_lines,
-    find_date,
     group_chars,
     join_hyphenated,
     join_lines,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -51,19 +52,49 @@ def flagged_patterns(vocab: Vocab, patterns: Iterable[dict[str, Any]]) -> list[d
     flag bits run out, the remaining predicates stay as they are. Phrase patterns pass through.
     The flags live in `vocab`, not in the patterns: serialize the plain patterns, not these.
     The bits are few, so the tokens a match can start with get theirs first: the Matcher tests
-    those against every token of every doc, the others only inside a partial match.
+    those against every token of every doc, the others only inside a partial match. Of those,
+    the tokens of a loop (`*`, `+`) and the token just after one come next (a run of
+    capitalized words keeps a partial match of every name pattern alive, testing them at each
+    word), those that more patterns share first.
     """
     patterns = list(patterns)
-    for pattern in patterns:
-        if isinstance(pattern["pattern"], list):
-            for token in _opening_tokens(pattern["pattern"]):
-                _flagged_token(vocab, token)
+    token_patterns = [pattern["pattern"] for pattern in patterns if isinstance(pattern["pattern"], list)]
+    for pattern in token_patterns:
+        for token in _opening_tokens(pattern):
+            _flagged_token(vocab, token)
+    for token in _looping_tokens(token_patterns):
+        _flagged_token(vocab, token)
     return [
         {**pattern, "pattern": [_flagged_token(vocab, token) for token in pattern["pattern"]]}
         if isinstance(pattern["pattern"], list)
         else pattern
         for pattern in patterns
     ]
+
+
+def _looping_tokens(patterns: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The tokens inside a loop or just after one, most often tested first.
+
+    A partial match lives as long as its loop goes on, so these are tested at every word of
+    the loop; the loops that run most are those of the patterns that open on the token most
+    patterns open on (a capitalized word: every run of them starts a partial match of each).
+    So a token counts the patterns with that opening that have it, then all patterns (ties: in order).
+    """
+    openings = Counter(_key(pattern[0]) for pattern in patterns if pattern)
+    common_opening = openings.most_common(1)[0][0] if openings else None
+    found: dict[str, tuple[dict[str, Any], int, int]] = {}
+    for pattern in patterns:
+        common = _key(pattern[0]) == common_opening
+        for previous, token in zip([{}, *pattern], pattern, strict=False):
+            if token.get("OP") in ("*", "+") or previous.get("OP") in ("*", "+"):
+                _, in_common, in_all = found.get(_key(token), (token, 0, 0))
+                found[_key(token)] = (token, in_common + common, in_all + 1)
+    ranked = sorted(found.values(), key=lambda item: (-item[1], -item[2]))
+    return [token for token, _, _ in ranked]
+
+
+def _key(token: dict[str, Any]) -> str:
+    return json.dumps(token, sort_keys=True, ensure_ascii=False, default=str)
 
 
 def _opening_tokens(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -79,3 +79,25 @@ def test_predicates_stay_python_when_the_flag_bits_run_out_or_are_not_word_level
     assert flagged_patterns(roomy.vocab, not_word_level) == not_word_level
     assert not any(isinstance(getter, WordTest) for getter in roomy.vocab.lex_attr_getters.values())
     assert attrs.FLAG19 not in roomy.vocab.lex_attr_getters
+
+
+def test_the_last_bits_go_to_loops_of_the_common_opening_before_other_inner_tokens() -> None:
+    nlp = spacy.blank("en")
+    for bit in list(FREE_FLAG_BITS)[:-3]:  # three bits left
+        nlp.vocab.add_flag(lambda word: False, bit)
+    capitalized = {"SHAPE": {"REGEX": "^X"}}
+    inner = {"TEXT": {"REGEX": "^(?:[A-Z]|and$)"}, "OP": "*"}
+    patterns = [
+        {"label": "ORG", "pattern": [capitalized, inner, {"LOWER": {"IN": ["bank", "fund"]}}]},
+        {"label": "EVENT", "pattern": [capitalized, inner, {"LOWER": {"IN": ["summit"]}}]},
+        {"label": "DATE", "pattern": [{"LOWER": {"IN": ["mid"]}}, {"LOWER": {"IN": ["-", "–"]}}]},
+    ]
+    flagged = flagged_patterns(nlp.vocab, patterns)
+    org, event, date = (entry["pattern"] for entry in flagged)
+    assert event[1] == org[1]  # the loop is shared
+    assert all(isinstance(key, int) for key in org[0]) and all(isinstance(key, int) for key in date[0])
+    assert any(isinstance(key, int) for key in org[1])  # the loop of the common opening: the third bit
+    assert org[2] == {"LOWER": {"IN": ["bank", "fund"]}} and date[1] == {"LOWER": {"IN": ["-", "–"]}}
+    assert _matches(nlp, flagged, ["The World Bank met at the Asia Summit in mid-2025."]) == _matches(
+        spacy.blank("en"), patterns, ["The World Bank met at the Asia Summit in mid-2025."]
+    )

@@ -36,13 +36,18 @@ def check_date(meta: dict[str, Any], path: Path, line: int, where: str) -> None:
         ArticleError: when `meta["date"]` is not YYYY-MM-DD.
     """
     date = meta.get("date")
-    if date is None:
-        return
-    try:
-        dt.date.fromisoformat(str(date))
-    except ValueError as error:
+    if date is not None and not is_iso_day(str(date)):
         problem = f"date {date!r} is not an ISO date; write it as YYYY-MM-DD"
-        raise ArticleError(where, Messages.A007.format(path=shown_path(path), line=line, problem=problem)) from error
+        raise ArticleError(where, Messages.A007.format(path=shown_path(path), line=line, problem=problem))
+
+
+def is_iso_day(text: str) -> bool:
+    """Whether `text` is a calendar day written YYYY-MM-DD (a real one: not 2025-02-30)."""
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def with_date_source(meta: dict[str, Any], source: str) -> dict[str, Any]:

@@ -9,13 +9,13 @@ matched no input and the inputs that had no row.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import Messages, PolicyExtractError, shown_path
+from .base import is_iso_day
 
 FILE_COLUMN = "file"
 # A spreadsheet program writes a date cell as "2025-03-04 00:00:00": the day is what counts.
@@ -87,7 +87,7 @@ class MetadataSheet:
         meta = dict(row.meta)
         if "date" in meta:
             day = ISO_DAY.match(meta["date"])
-            if day is None or not _is_day(day.group(1)):
+            if day is None or not is_iso_day(day.group(1)):
                 problem = f"line {row.line}: date {meta['date']!r} is not an ISO date; write it as YYYY-MM-DD"
                 return {}, Messages.M002.format(
                     path=shown_path(self.path), problem=problem, file=shown_path(input_path)
@@ -119,11 +119,3 @@ class MetadataSheet:
             except OSError:
                 return False
         return row.file == input_path.name
-
-
-def _is_day(text: str) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True

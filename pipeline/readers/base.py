@@ -9,6 +9,17 @@ from typing import Any
 from ..errors import ArticleError, Messages, shown_path
 from ..types import Article, Skipped
 
+MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+# Each month by its name and the abbreviations datelines use ("Mar", "Sept").
+MONTHS = {
+    form: number
+    for number, name in enumerate(MONTH_NAMES, start=1)
+    for form in (name, name[:3], *(("sept",) if name == "september" else ()))
+}
+
 
 def read_bytes(path: Path) -> bytes:
     """The bytes of `path`.

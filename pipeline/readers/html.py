@@ -25,6 +25,7 @@ import trafilatura
 from trafilatura.settings import Document as PageExtraction
 
 from ..errors import ArticleError, Messages, shown_path
+from .base import MONTH_NAMES
 from .document import Document
 
 # A page larger than this is not one article (or is a decompression bomb); issue 12 asks that a 50 MB page is refused.
@@ -57,13 +58,8 @@ BYLINE_SEARCH_PARAGRAPHS = 4
 MAX_BYLINE_CHARACTERS = 120
 BYLINE_START = re.compile(r"^(?:(?:written|words|text|reporting)\s+)?by\s+\S", re.IGNORECASE)
 SENTENCE_ENDS = (".", "!", "?", ".\u201d", '."')
-MONTH_NAMES = tuple(
-    f"{name[:3]}(?:{name[3:]})?" if len(name) > 3 else name
-    for name in (
-        "january", "february", "march", "april", "may", "june",
-        "july", "august", "september", "october", "november", "december",
-    )
-)  # fmt: skip
+# A month as a date may write it: its name, or its first three letters ("Mar", "March").
+MONTH_PATTERNS = tuple(f"{name[:3]}(?:{name[3:]})?" if len(name) > 3 else name for name in MONTH_NAMES)
 LANGUAGE_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)*$")
 
 
@@ -342,7 +338,7 @@ def _stated_date(date: str | None, page: str) -> str | None:
     numeric = (
         rf"{year}[-/.]0?{month}[-/.]0?1(?!\d)|(?<!\d)0?1[-/.]0?{month}[-/.]{year}|(?<!\d)0?{month}[-/.]0?1[-/.]{year}"
     )
-    name = MONTH_NAMES[month - 1]
+    name = MONTH_PATTERNS[month - 1]
     written = rf"\b0?1(?:st)?\s+(?:of\s+)?{name}|\b{name}\.?\s+0?1(?:st)?\b"
     return date if re.search(f"{numeric}|{written}", page, re.IGNORECASE) else None
 

@@ -155,9 +155,10 @@ def run(
         Path | None,
         typer.Option(
             "--metadata",
-            metavar="FILE.csv",
-            help="A sheet with a `file` column (a path relative to the sheet, or a file name) and metadata "
-            "columns (id, date, title, url, source, author, ...) that override what each file says.",
+            metavar="SHEET",
+            help="A CSV file or Excel workbook with a `file` column (a path relative to the sheet, or a file "
+            "name) and metadata columns (id, date, title, url, source, author, ...) that override what each "
+            "file says.",
             show_default=False,
         ),
     ] = None,

@@ -71,7 +71,10 @@ class Messages:
     A020 = "{path}: not a readable PDF: {problem}; download or export it again"
     A021 = "{path}: the file is {actual}, not {expected}; rename it with the suffix of what it is"
     A022 = "{path}: {size:,} bytes, more than the {limit:,}-byte limit for one {kind}; split it or leave it out"
-    M001 = "{path}: not a metadata sheet: {problem}; give a CSV file with a `file` column and metadata columns"
+    M001 = (
+        "{path}: not a metadata sheet: {problem}; give a CSV file or an Excel workbook with a `file` column "
+        "and metadata columns"
+    )
     M002 = "{file}: skipped, its row in the metadata sheet {path} is wrong: {problem}"
     E001 = "the Dask engine needs the dask extra: pip install 'policy-extract[dask]' (or .[dask] in a clone)"
     E002 = "{path}: another run is writing to this folder (lock held by pid {pid}); wait for it or use another --out"

@@ -84,6 +84,18 @@ def test_sheet_matches_a_bare_file_name_and_takes_the_day_of_a_spreadsheet_times
     assert (article.id, article.meta["date"]) == ("brief-7", "2025-03-04")
 
 
+def test_sheet_may_be_an_excel_workbook(tmp_path: Path) -> None:
+    import pandas as pd
+
+    (tmp_path / "a.md").write_text(BODY, encoding="utf-8")
+    pd.DataFrame([{"file": "a.md", "date": "2025-03-04", "title": "From Excel"}]).to_excel(
+        tmp_path / "sheet.xlsx", index=False
+    )
+    (article,) = iter_articles([tmp_path / "a.md"], sheet=MetadataSheet.read(tmp_path / "sheet.xlsx"))
+    assert isinstance(article, Article)
+    assert (article.meta["date"], article.meta["title"]) == ("2025-03-04", "From Excel")
+
+
 @pytest.mark.parametrize(
     ("rows", "reason"),
     [

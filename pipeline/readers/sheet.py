@@ -1,4 +1,4 @@
-"""An analyst's metadata sheet: one CSV row per input file, whose columns override what the file says about itself.
+"""An analyst's metadata sheet (CSV or Excel): a row per input file, overriding what the file says of itself.
 
 Like CoreNLP's document-date mapping file: a `file` column (a path relative to the sheet, or
 a bare file name) and any metadata columns (`id`, `date`, `title`, `url`, `source`, `author`,
@@ -18,6 +18,7 @@ from ..errors import Messages, PolicyExtractError, shown_path
 from .base import is_iso_day
 
 FILE_COLUMN = "file"
+SHEET_SUFFIXES = (".csv", ".xlsx")
 # A spreadsheet program writes a date cell as "2025-03-04 00:00:00": the day is what counts.
 ISO_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00(?::00)?)?$")
 
@@ -42,18 +43,23 @@ class MetadataSheet:
 
     @classmethod
     def read(cls, path: Path) -> MetadataSheet:
-        """Read a CSV sheet.
+        """Read a CSV file or an Excel workbook's first sheet.
 
         Raises:
             PolicyExtractError: when the file cannot be read as CSV or has no `file` column.
         """
         import pandas as pd
 
-        if path.suffix.lower() != ".csv":
-            raise PolicyExtractError(Messages.M001.format(path=shown_path(path), problem="not a .csv file"))
+        suffix = path.suffix.lower()
+        if suffix not in SHEET_SUFFIXES:
+            problem = f"not a {' or '.join(SHEET_SUFFIXES)} file"
+            raise PolicyExtractError(Messages.M001.format(path=shown_path(path), problem=problem))
         try:
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+            if suffix == ".xlsx":  # the first sheet of a workbook, every cell as text
+                table = pd.read_excel(path, dtype=str, keep_default_na=False)
+            else:
+                table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
             raise PolicyExtractError(Messages.M001.format(path=shown_path(path), problem=error)) from error
         columns = [str(column).strip() for column in table.columns]
         if FILE_COLUMN not in columns:

@@ -71,6 +71,8 @@ class Messages:
     A020 = "{path}: not a readable PDF: {problem}; download or export it again"
     A021 = "{path}: the file is {actual}, not {expected}; rename it with the suffix of what it is"
     A022 = "{path}: {size:,} bytes, more than the {limit:,}-byte limit for one {kind}; split it or leave it out"
+    A023 = "{path}: metadata refused: {problem}"
+    A024 = "{path}: standard input is closed; pipe JSONL into it, or name the article files"
     M001 = (
         "{path}: not a metadata sheet: {problem}; give a CSV file or an Excel workbook with a `file` column "
         "and metadata columns"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,62 @@ MONTHS = {
     for number, name in enumerate(MONTH_NAMES, start=1)
     for form in (name, name[:3], *(("sept",) if name == "september" else ()))
 }
+
+
+# Metadata is a small record: deeper or larger than this is a mistake or an attack, refused before any work.
+MAX_META_DEPTH = 20
+MAX_META_VALUES = 10_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def meta_problem(meta: dict[Any, Any]) -> str | None:
+    """Why `meta` cannot be an article's metadata (JSON-ready text, numbers, lists, mappings), or None.
+
+    Refused: keys that are not text, dates below the top level (only `date` is read as one;
+    the others are unquoted YAML dates), binary data, sets, NaN and infinities (strict JSON has
+    neither), text with lone surrogates (not encodable as UTF-8), nesting deeper than
+    `MAX_META_DEPTH` or more than `MAX_META_VALUES` values.
+
+    >>> meta_problem({"id": "a", "tags": ["x", 1, 2.5, None, {"k": True}]}) is None
+    True
+    >>> meta_problem({"revisions": [{"date": dt.date(2021, 1, 1)}]})
+    "revisions[0].date is an unquoted date below the top level; quote it ('2021-01-01')"
+    """
+    values = 0
+    pending: list[tuple[str, Any, int]] = [(str(key), value, 1) for key, value in meta.items()]
+    for key in meta:
+        if not isinstance(key, str):
+            return f"key {key!r} is a {type(key).__name__}, not text; quote it"
+    while pending:
+        where, value, depth = pending.pop()
+        values += 1
+        if values > MAX_META_VALUES or depth > MAX_META_DEPTH:
+            return f"more than {MAX_META_VALUES:,} values or {MAX_META_DEPTH} levels deep; metadata is a small record"
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    return f"{where}: key {key!r} is a {type(key).__name__}, not text; quote it"
+                pending.append((f"{where}.{key}", item, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((f"{where}[{index}]", item, depth + 1) for index, item in enumerate(value))
+        elif isinstance(value, dt.date):
+            return f"{where} is an unquoted date below the top level; quote it ('{value.isoformat()}')"
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                return f"{where} is {value}, which JSON cannot hold; write it as text or leave it out"
+        elif isinstance(value, str):
+            if _SURROGATE.search(value):
+                return f"{where} holds a lone surrogate (not a character); fix the escape sequence"
+        elif value is not None and not isinstance(value, int):
+            kind = {bytes: "binary data (!!binary)", set: "a set (!!set)"}.get(type(value), type(value).__name__)
+            return f"{where} is {kind}; metadata values are text, numbers, lists or mappings"
+    return None
+
+
+def text_problem(text: str) -> str | None:
+    """Why `text` cannot be an article's text (a lone surrogate, which no file can hold), or None."""
+    found = _SURROGATE.search(text)
+    return None if found is None else f"a lone surrogate at character {found.start()}; fix the escape sequence"
 
 
 def read_bytes(path: Path) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Iterator
 from itertools import chain
 from pathlib import Path
@@ -19,9 +20,11 @@ from .. import yamlio
 from ..errors import ArticleError, Messages, shown_path
 from ..types import Article
 from . import formats_text
-from .base import article_id, check_date, make_article, with_date_source
+from .base import MAX_META_DEPTH, MAX_META_VALUES, article_id, check_date, make_article, meta_problem, with_date_source
 
 FRONT_MATTER_FENCE = "---"
+# A line that opens a YAML mapping: what tells front matter left unclosed from a Markdown rule opening the body.
+_KEY_LINE = re.compile(r"[\w\"'][^:]*:(\s|$)")
 
 
 def read_text_file(path: Path, raw: bytes, encoding: str | None, sheet_meta: dict[str, Any]) -> Article:
@@ -48,7 +51,7 @@ def text_article_id(path: Path, encoding: str | None) -> str | None:
     """
     try:
         with path.open("rb") as handle:
-            codec = bom_codec(handle.read(3)) or encoding or "utf-8"
+            codec = bom_codec(handle.read(4)) or encoding or "utf-8"
             handle.seek(0)
             lines = _logical_lines(io.TextIOWrapper(handle, encoding=codec, newline=""))
             first = next(lines, "")
@@ -77,9 +80,15 @@ def split_front_matter(text: str, path: Path | str = "<text>") -> tuple[dict[str
     ({'id': 'a1', 'date': '2021-07-01'}, 'Body.')
     >>> split_front_matter("No front matter.")
     ({}, 'No front matter.')
+    >>> split_front_matter("---\\n\\nA Markdown rule opens this body.")
+    ({}, '---\\n\\nA Markdown rule opens this body.')
+
+    A `---` first line that nothing closes opens front matter left unclosed when the next
+    line reads like a `key:` line, and is a Markdown rule otherwise.
 
     Raises:
-        ArticleError: when the front matter is never closed or is not a YAML mapping.
+        ArticleError: when the front matter is never closed, is not a YAML mapping, is too
+            large or deep, or holds values metadata cannot (see `base.meta_problem`).
     """
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip("\r\n") != FRONT_MATTER_FENCE:
@@ -90,16 +99,22 @@ def split_front_matter(text: str, path: Path | str = "<text>") -> tuple[dict[str
             body = "".join(lines[index + 1 :])
             break
     else:
-        raise ArticleError(str(path), Messages.A004.format(path=shown_path(path)))
+        if len(lines) > 1 and _KEY_LINE.match(lines[1]):
+            raise ArticleError(str(path), Messages.A004.format(path=shown_path(path)))
+        return {}, text
     try:
-        meta = yamlio.load(header) or {}
+        meta = yamlio.load_bounded(header, max_values=MAX_META_VALUES, max_depth=MAX_META_DEPTH) or {}
     except (yaml.YAMLError, ValueError) as error:
         # PyYAML reads `2021-13-45` as a timestamp and raises ValueError, not YAMLError.
         raise ArticleError(str(path), Messages.A005.format(path=shown_path(path), problem=error)) from error
     if not isinstance(meta, dict):
         problem = f"got {type(meta).__name__}"
         raise ArticleError(str(path), Messages.A005.format(path=shown_path(path), problem=problem))
-    return {str(key): _plain(value) for key, value in meta.items()}, body
+    meta = {key: _plain(value) for key, value in meta.items()}
+    problem = meta_problem(meta)
+    if problem is not None:
+        raise ArticleError(str(path), Messages.A023.format(path=shown_path(path), problem=problem))
+    return meta, body
 
 
 def decode(path: Path, raw: bytes, encoding: str | None = None) -> str:
@@ -119,6 +134,8 @@ def decode(path: Path, raw: bytes, encoding: str | None = None) -> str:
 
 def bom_codec(raw: bytes) -> str | None:
     """The codec a byte-order mark at the start of `raw` names (it removes the mark), or None."""
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     if raw.startswith(b"\xef\xbb\xbf"):

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import io
 import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, cast
 
 from .errors import ArticleError, GoldError, Messages, shown_path
 from .readers import MAX_ARTICLE_CHARACTERS, formats_text, pending_article, reader_for
 from .readers.base import read_bytes, skip
-from .readers.jsonl import read_jsonl_file, read_jsonl_lines
+from .readers.jsonl import decoded_lines, read_jsonl_file, read_jsonl_lines
 from .readers.sheet import MetadataSheet
 from .readers.text import read_text_file, text_article_id
 from .spans import nesting_problem
@@ -67,7 +68,7 @@ def count_input_files(paths: Iterable[Path]) -> int | None:
 
 def iter_articles(
     paths: Iterable[Path],
-    stdin: TextIO | None = None,
+    stdin: IO[bytes] | None = None,
     *,
     encoding: str | None = None,
     max_length: int | None = None,
@@ -85,10 +86,7 @@ def iter_articles(
         if isinstance(item, Skipped):
             yield item
             continue
-        if str(item) == STDIN:
-            found = read_jsonl_lines(Path("<stdin>"), stdin or sys.stdin)
-        else:
-            found = _read_file(item, encoding, sheet)
+        found = _read_stdin(stdin, encoding) if str(item) == STDIN else _read_file(item, encoding, sheet)
         for article in found:
             if isinstance(article, Article) and max_length is not None and len(article.text) > max_length:
                 message = Messages.A011.format(
@@ -186,6 +184,18 @@ def _article_ids(paths: Iterable[Path], encoding: str | None, sheet: MetadataShe
             yield pending_article(item, b"", reader, {}).id, str(item)
 
 
+def _read_stdin(stdin: IO[bytes] | None, encoding: str | None) -> Iterator[Article | Skipped]:
+    """JSONL articles on `stdin` (None: the process's standard input), read as bytes so that `encoding` applies."""
+    where = Path("<stdin>")
+    if stdin is None:
+        if sys.stdin is None:  # the process was started with standard input closed (`<&-`)
+            yield skip(ArticleError(str(where), Messages.A024.format(path=where)))
+            return
+        stdin = sys.stdin.buffer
+    stream = stdin if isinstance(stdin, io.BufferedReader) else io.BufferedReader(cast(io.RawIOBase, stdin))
+    yield from read_jsonl_lines(where, decoded_lines(where, stream, encoding))
+
+
 def _read_file(
     path: Path, encoding: str | None = None, sheet: MetadataSheet | None = None
 ) -> Iterator[Article | Skipped]:
@@ -199,10 +209,11 @@ def _read_file(
             sheet_meta, problem = sheet.meta_for(path)
             if problem is not None:
                 raise ArticleError(str(path), problem)
-        raw = read_bytes(path)
         if reader.name == "jsonl":
-            yield from read_jsonl_file(path, raw, encoding)
-        elif reader.name == "text":
+            yield from read_jsonl_file(path, encoding)
+            return
+        raw = read_bytes(path)
+        if reader.name == "text":
             article = read_text_file(path, raw, encoding, sheet_meta)
             yield replace(article, sha256=hashlib.sha256(raw).hexdigest())
         else:

@@ -73,6 +73,7 @@ class Messages:
     A022 = "{path}: {size:,} bytes, more than the {limit:,}-byte limit for one {kind}; split it or leave it out"
     A023 = "{path}: metadata refused: {problem}"
     A024 = "{path}: standard input is closed; pipe JSONL into it, or name the article files"
+    A025 = "{path}, line {line}: longer than {limit:,} bytes, more than one article can be; split the record"
     M001 = (
         "{path}: not a metadata sheet: {problem}; give a CSV file or an Excel workbook with a `file` column "
         "and metadata columns"

@@ -101,7 +101,7 @@ def test_run_batch_cache_in_a_given_folder(tmp_path: Path, rules: RuleSet, artic
 def test_run_batch_reads_jsonl_from_standard_input(tmp_path: Path, rules: RuleSet, article_sample: Path) -> None:
     articles, _ = read_articles([article_sample])
     lines = "".join(json.dumps({"text": a.text, "meta": a.meta}) + "\n" for a in articles)
-    items = iter_articles([Path("-")], stdin=io.StringIO(lines))
+    items = iter_articles([Path("-")], stdin=io.BytesIO(lines.encode("utf-8")))
     manifest, _ = run_batch(items, SETTINGS, rules, tmp_path, RunOptions())
     assert manifest["articles"] == len(articles) == ARTICLES
     assert sorted(manifest["inputs"]) == sorted(f"<stdin>:{n}" for n in range(1, ARTICLES + 1))

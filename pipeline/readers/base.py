@@ -68,7 +68,8 @@ def meta_problem(meta: dict[Any, Any]) -> str | None:
             if _SURROGATE.search(value):
                 return f"{where} holds a lone surrogate (not a character); fix the escape sequence"
         elif value is not None and not isinstance(value, int):
-            kind = {bytes: "binary data (!!binary)", set: "a set (!!set)"}.get(type(value), type(value).__name__)
+            kinds: dict[type, str] = {bytes: "binary data (!!binary)", set: "a set (!!set)"}
+            kind = kinds.get(type(value), type(value).__name__)
             return f"{where} is {kind}; metadata values are text, numbers, lists or mappings"
     return None
 

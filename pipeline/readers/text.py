@@ -111,9 +111,9 @@ def split_front_matter(text: str, path: Path | str = "<text>") -> tuple[dict[str
         problem = f"got {type(meta).__name__}"
         raise ArticleError(str(path), Messages.A005.format(path=shown_path(path), problem=problem))
     meta = {key: _plain(value) for key, value in meta.items()}
-    problem = meta_problem(meta)
-    if problem is not None:
-        raise ArticleError(str(path), Messages.A023.format(path=shown_path(path), problem=problem))
+    refusal = meta_problem(meta)
+    if refusal is not None:
+        raise ArticleError(str(path), Messages.A023.format(path=shown_path(path), problem=refusal))
     return meta, body
 
 

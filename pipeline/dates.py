@@ -70,6 +70,20 @@ class _Year:
         return UNKNOWN_YEAR if self.value is None else f"{self.value:04d}"
 
 
+def _calendar_year(value: int, anchor: str | None = ARTICLE_DATE) -> _Year:
+    """A year reckoned from another ("next year" in an article of 2021); unknown when the arithmetic
+    leaves the calendar ISO dates can write (years 1 to 9999), as "next year" in 9999 does."""
+    return _Year(value, anchor) if dt.MINYEAR <= value <= dt.MAXYEAR else _Year(None, None)
+
+
+def _shift_days(day: dt.date, days: int) -> dt.date | None:
+    """`day` moved by `days`, or None when that leaves the calendar ("tomorrow" of 9999-12-31)."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None
+
+
 def parse_date(text: str, *, reference: Reference = None, vocabulary: Vocabulary) -> DateValue | None:
     """Normalize one calendar expression, or return None when `text` is not one.
 
@@ -299,8 +313,7 @@ def _parse_months(text: str, reference: Reference, words: Vocabulary) -> DateVal
     if found := g["month_relative_year"].match(text):
         if not isinstance(reference, dt.date):
             return _month_value(_Year(None, None), month[found[1]])
-        year = _Year(reference.year + words.relative[found[2]], ARTICLE_DATE)
-        return _month_value(year, month[found[1]])
+        return _month_value(_calendar_year(reference.year + words.relative[found[2]]), month[found[1]])
     if (found := g["month_relative"].match(text)) and isinstance(reference, dt.date):
         # "last November" is the latest November before the article's month, "next March" the first after it.
         wanted, offset = month[found[2]], words.relative[found[1]]
@@ -309,7 +322,7 @@ def _parse_months(text: str, reference: Reference, words: Vocabulary) -> DateVal
             shift = -1
         elif offset > 0 and wanted <= reference.month:
             shift = 1
-        return _month_value(_Year(reference.year + shift, ARTICLE_DATE), wanted)
+        return _month_value(_calendar_year(reference.year + shift), wanted)
     if found := g["month"].match(text):
         return _month_value(_missing_year(reference), month[found[1]])
     return None
@@ -373,15 +386,15 @@ def _parse_quarters(text: str, reference: Reference, words: Vocabulary) -> DateV
         return _half_value(_stated(found[2], reference), int(found[1]))
     if (found := g["quarter_relative"].match(text)) and isinstance(reference, dt.date):
         index = reference.year * 4 + (reference.month - 1) // 3 + words.relative[found[1]]
-        return _quarter_value(_Year(index // 4, ARTICLE_DATE), index % 4 + 1)
+        return _quarter_value(_calendar_year(index // 4), index % 4 + 1)
     return None
 
 
 def _season_value(year: _Year, season: dict) -> DateValue:
     first, last = season["months"]
-    end_year = year.text() if year.value is None or last >= first else f"{year.value + 1:04d}"
-    norm = f"{year.text()}-{first:02d}/{end_year}-{last:02d}"
-    return _value(norm, f"{year.text()}-{season['code']}", "season", year)
+    end = year if year.value is None or last >= first else _calendar_year(year.value + 1, year.anchor)
+    norm = f"{year.text()}-{first:02d}/{end.text()}-{last:02d}"
+    return _value(norm, f"{year.text()}-{season['code']}", "season", year, end)
 
 
 def _parse_seasons(text: str, reference: Reference, words: Vocabulary) -> DateValue | None:
@@ -394,15 +407,17 @@ def _parse_seasons(text: str, reference: Reference, words: Vocabulary) -> DateVa
         # "next summer" in March is this year's; "last summer" in October too.
         if (offset > 0 and first > reference.month) or (offset < 0 and first <= last < reference.month):
             offset = 0
-        return _season_value(_Year(reference.year + offset, ARTICLE_DATE), season)
+        return _season_value(_calendar_year(reference.year + offset), season)
     return None
 
 
 def _relative_years(reference: Reference, offset: int, granularity: str, timex_prefix: str = "") -> DateValue:
     if not isinstance(reference, dt.date):
         return DateValue(UNKNOWN_YEAR, f"{timex_prefix}{UNKNOWN_YEAR}", granularity, resolved=False)
-    year = reference.year + offset
-    return DateValue(str(year), f"{timex_prefix}{year}", granularity, anchor=ARTICLE_DATE)
+    year = _calendar_year(reference.year + offset)
+    if year.value is None:
+        return _unresolved(granularity)
+    return DateValue(year.text(), f"{timex_prefix}{year.text()}", granularity, anchor=ARTICLE_DATE)
 
 
 def _parse_relative(text: str, reference: Reference, words: Vocabulary) -> DateValue | None:
@@ -411,22 +426,29 @@ def _parse_relative(text: str, reference: Reference, words: Vocabulary) -> DateV
         offset, unit = words.relative[found[1]], found[2]
         if unit == "decade" and isinstance(reference, dt.date):
             start = (reference.year // 10 + offset) * 10
-            return DateValue(f"{start}/{start + 9}", f"{start // 10}X", "decade", anchor=ARTICLE_DATE)
+            first, last = _calendar_year(max(start, dt.MINYEAR)), _calendar_year(start + 9)
+            if first.value is None or last.value is None:
+                return _unresolved(unit)
+            return DateValue(f"{first.text()}/{last.text()}", f"{start // 10:03d}X", "decade", anchor=ARTICLE_DATE)
         if unit == "decade":
             return _unresolved(unit)
         if unit == "year" or not isinstance(reference, dt.date):
             return _relative_years(reference, offset, unit) if unit == "year" else _unresolved(unit)
         if unit == "month":
             index = reference.year * 12 + reference.month - 1 + offset
-            return _month_value(_Year(index // 12, ARTICLE_DATE), index % 12 + 1)
-        monday = reference + dt.timedelta(weeks=offset, days=-reference.weekday())
+            return _month_value(_calendar_year(index // 12), index % 12 + 1)
+        monday = _shift_days(reference, 7 * offset - reference.weekday())
+        sunday = None if monday is None else _shift_days(monday, 6)
+        if monday is None or sunday is None:
+            return _unresolved(unit)
         year, week, _ = monday.isocalendar()
-        norm = f"{monday.isoformat()}/{(monday + dt.timedelta(days=6)).isoformat()}"
-        return DateValue(norm, f"{year}-W{week:02d}", "week", anchor=ARTICLE_DATE)
+        return DateValue(
+            f"{monday.isoformat()}/{sunday.isoformat()}", f"{year:04d}-W{week:02d}", "week", anchor=ARTICLE_DATE
+        )
     if text in words.days_relative:
         if not isinstance(reference, dt.date):
             return _unresolved("day")
-        return _from_date(reference + dt.timedelta(days=words.days_relative[text]))
+        return _from_date(_shift_days(reference, words.days_relative[text]))
     if found := g["weekday"].match(text):
         if not isinstance(reference, dt.date):
             return _unresolved("day")
@@ -434,16 +456,18 @@ def _parse_relative(text: str, reference: Reference, words: Vocabulary) -> DateV
     return None
 
 
-def _weekday_near(reference: dt.date, weekday: int, offset: int) -> dt.date:
+def _weekday_near(reference: dt.date, weekday: int, offset: int) -> dt.date | None:
     days = weekday - reference.weekday()
     if days > WEEKDAY_WINDOW:
         days -= 7
     elif days < -WEEKDAY_WINDOW:
         days += 7
-    return reference + dt.timedelta(days=days + 7 * offset)
+    return _shift_days(reference, days + 7 * offset)
 
 
-def _from_date(day: dt.date) -> DateValue:
+def _from_date(day: dt.date | None) -> DateValue:
+    if day is None:
+        return _unresolved("day")
     return DateValue(day.isoformat(), day.isoformat(), "day", anchor=ARTICLE_DATE)
 
 

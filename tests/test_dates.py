@@ -244,3 +244,28 @@ NOT_DATES = [
 @pytest.mark.parametrize(("text", "reference"), NOT_DATES)
 def test_parse_date_rejects_look_alikes(text: str, reference: dt.date | int | None, rules: RuleSet) -> None:
     assert parse_date(text, reference=reference, vocabulary=rules.vocabulary) is None
+
+
+CALENDAR_EDGES = [
+    pytest.param("tomorrow", dt.date(9999, 12, 31), "XXXX", id="tomorrow-after-9999"),
+    pytest.param("next week", dt.date(9999, 12, 31), "XXXX", id="next-week-after-9999"),
+    pytest.param("next Tuesday", dt.date(9999, 12, 31), "XXXX", id="next-weekday-after-9999"),
+    pytest.param("next year", dt.date(9999, 6, 1), "XXXX", id="next-year-after-9999"),
+    pytest.param("next month", dt.date(9999, 12, 31), "XXXX-01", id="next-month-after-9999"),
+    pytest.param("next decade", dt.date(9999, 1, 1), "XXXX", id="next-decade-after-9999"),
+    pytest.param("yesterday", dt.date(1, 1, 1), "XXXX", id="yesterday-before-year-1"),
+    pytest.param("last year", dt.date(1, 6, 1), "XXXX", id="last-year-before-year-1"),
+    pytest.param("this year", dt.date(1, 6, 1), "0001", id="year-1-four-digits"),
+    pytest.param("next year", dt.date(1, 6, 1), "0002", id="year-2-four-digits"),
+    pytest.param("this decade", dt.date(1, 6, 1), "0001/0009", id="first-decade-starts-in-year-1"),
+    pytest.param("today", dt.date(1, 1, 1), "0001-01-01", id="day-in-year-1"),
+]
+
+
+@pytest.mark.parametrize(("text", "reference", "norm"), CALENDAR_EDGES)
+def test_relative_dates_at_the_calendar_edges(text: str, reference: dt.date, norm: str, rules: RuleSet) -> None:
+    """Arithmetic that leaves years 1-9999 gives an unresolved value, never an exception; years keep four digits."""
+    value = parse_date(text, reference=reference, vocabulary=rules.vocabulary)
+    assert value is not None
+    assert value.norm == norm
+    assert value.resolved is ("XXXX" not in norm)

@@ -25,6 +25,7 @@ from .engines import DaskEngine, Engine, LocalEngine
 from .errors import Messages, PolicyExtractError, shown_path
 from .export import DatasetWriter
 from .patterns import RuleSet
+from .readers import formats_text
 from .records import Rendered
 from .types import SCORED_LABELS, Article, PipelineSettings, Skipped
 
@@ -147,6 +148,11 @@ def run_batch(
                     finish(in_flight.popleft(), writer)
             while in_flight:
                 finish(in_flight.popleft(), writer)
+            if progress.articles == 0:  # a mistyped path must not replace the datasets with empty ones
+                message = Messages.E006.format(
+                    skipped=len(progress.skipped), path=shown_path(out_dir), formats=formats_text()
+                )
+                raise PolicyExtractError(message)
         except BaseException:
             writer.abort()
             raise

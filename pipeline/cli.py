@@ -24,9 +24,17 @@ from tqdm import tqdm
 
 from . import __version__
 from .batch import Progress, RunOptions, run_batch
-from .corpus import MAX_ARTICLE_CHARACTERS, count_input_files, find_duplicate_ids, iter_articles, read_gold
+from .corpus import (
+    MAX_ARTICLE_CHARACTERS,
+    Selection,
+    count_input_files,
+    find_duplicate_ids,
+    iter_articles,
+    read_gold,
+)
 from .errors import Messages, PolicyExtractError, shown_path
 from .readers import formats_text
+from .readers.base import codec_problem
 from .readers.sheet import MetadataSheet
 from .rulecheck import load_checked_rules
 from .types import TEST_SPLIT, Article, PipelineSettings, Skipped
@@ -162,6 +170,14 @@ def run(
             show_default=False,
         ),
     ] = None,
+    follow_symlinks: Annotated[
+        bool,
+        typer.Option(
+            "--follow-symlinks",
+            help="Read symbolic links inside input folders that point outside them (skipped by default, "
+            "with a reason), and descend linked folders. Paths named here are always read as given.",
+        ),
+    ] = False,
 ) -> None:
     """Extract spans from articles into datasets in OUT.
 
@@ -169,7 +185,8 @@ def run(
     article whose text, metadata, rules, model and code are unchanged comes from the cache.
     A bad input (missing, empty, not UTF-8, broken front matter) is skipped with a one-line
     reason and the others are still processed; the command then exits 1. An article id seen
-    twice stops the run before any work.
+    twice stops the run before any work; a run that reads no article at all leaves OUT as it
+    was and exits 2. OUT and the cache are never read as input, even inside an input folder.
 
     \b
     Example:
@@ -187,19 +204,24 @@ def run(
         engine=engine.value,
         scheduler=scheduler,
     )
+    if encoding is not None and codec_problem(encoding):
+        _fail(Messages.E005.format(encoding=encoding))
+    selection = Selection(follow_symlinks=follow_symlinks, exclude=(out, (cache or out / ".cache").absolute()))
     sheet = None
     if metadata is not None:
         with _reported():
             sheet = MetadataSheet.read(metadata.absolute())
-    duplicates = find_duplicate_ids(paths, encoding=encoding, sheet=sheet)
+    duplicates = find_duplicate_ids(paths, encoding=encoding, sheet=sheet, selection=selection)
     if duplicates:
         _fail("article ids seen twice, nothing was processed:\n  " + "\n  ".join(duplicates))
-    items = _reporting_skips(iter_articles(paths, encoding=encoding, max_length=MAX_ARTICLE_CHARACTERS, sheet=sheet))
+    items = _reporting_skips(
+        iter_articles(paths, encoding=encoding, max_length=MAX_ARTICLE_CHARACTERS, sheet=sheet, selection=selection)
+    )
     with _reported():
         checked = load_checked_rules(patterns, cache or out / ".cache")
         for warning in checked.warnings:
             _warn(f"warning: {warning}")
-        with ProgressReport(total=count_input_files(paths)) as report:
+        with ProgressReport(total=count_input_files(paths, selection)) as report:
             _, progress = run_batch(
                 items,
                 settings,

@@ -12,9 +12,11 @@ import glob
 import hashlib
 import io
 import json
+import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -27,25 +29,58 @@ from .readers.text import read_text_file, text_article_id
 from .spans import nesting_problem
 from .types import SCORED_LABELS, Article, Skipped
 
-__all__ = ["MAX_ARTICLE_CHARACTERS", "MetadataSheet"]
+__all__ = ["MAX_ARTICLE_CHARACTERS", "MetadataSheet", "Selection"]
 
 
 STDIN = "-"
 GLOB_CHARACTERS = set("*?[")
+# How Python reads the bytes of a file name that are not UTF-8 (PEP 383).
+_SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")
 
 
-def iter_input_files(paths: Iterable[Path]) -> Iterator[Path | Skipped]:
+@dataclass(frozen=True)
+class Selection:
+    """How folders are expanded into article files.
+
+    A symbolic link inside a folder that resolves outside it is skipped with a reason unless
+    `follow_symlinks` (a folder of links is then read, and links to folders are descended);
+    paths named on the command line are read as given. Nothing under `exclude` (the run's own
+    output and cache folders) is read from a folder, so outputs are never read back as input.
+    """
+
+    follow_symlinks: bool = False
+    exclude: tuple[Path, ...] = ()
+
+
+def iter_input_files(paths: Iterable[Path], selection: Selection = Selection()) -> Iterator[Path | Skipped]:
     """Expand files, folders (recursively) and glob patterns into article files, each sorted.
 
-    `-` passes through (JSONL on standard input); a path that matches nothing is a `Skipped`.
+    `-` passes through (JSONL on standard input); a path that matches nothing is a `Skipped`,
+    and so is a file whose name is not valid UTF-8 (no dataset could name it). A file reached
+    twice (`corpus corpus/a.md`) is read once, where it first comes.
     """
+    seen: set[Path] = set()
+    for item in _expanded(paths, selection):
+        if isinstance(item, Skipped) or str(item) == STDIN:
+            yield item
+            continue
+        if _SURROGATE_ESCAPE.search(str(item)):
+            yield Skipped(shown_path(item), Messages.A027.format(path=shown_path(item)))
+            continue
+        real = item.resolve()
+        if real not in seen:
+            seen.add(real)
+            yield item
+
+
+def _expanded(paths: Iterable[Path], selection: Selection) -> Iterator[Path | Skipped]:
     for path in paths:
         if str(path) == STDIN:
             yield path
         elif path.is_symlink() and not path.exists():
             yield Skipped(str(path), Messages.A013.format(path=shown_path(path)))
         elif path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and reader_for(p) is not None)
+            yield from _folder_files(path, selection)
         elif path.is_file():
             yield path
         elif GLOB_CHARACTERS & set(str(path)):
@@ -58,9 +93,42 @@ def iter_input_files(paths: Iterable[Path]) -> Iterator[Path | Skipped]:
             yield Skipped(str(path), Messages.A001.format(path=shown_path(path)))
 
 
-def count_input_files(paths: Iterable[Path]) -> int | None:
+def _folder_files(folder: Path, selection: Selection) -> list[Path | Skipped]:
+    """The article files under `folder` in path order, and the links that were not followed, each with its reason."""
+    root = folder.resolve()
+    excluded = [path.resolve() for path in selection.exclude]
+    found: list[Path | Skipped] = []
+    visited: set[Path] = set()
+    for directory, folders, names in os.walk(folder, followlinks=selection.follow_symlinks):
+        here = Path(directory)
+        real = here.resolve()
+        if real in visited or any(real.is_relative_to(path) for path in excluded):
+            folders.clear()  # a loop of links, or the run's own outputs
+            continue
+        visited.add(real)
+        links = [here / name for name in folders if (here / name).is_symlink()] if not selection.follow_symlinks else []
+        for path in [here / name for name in names] + links:
+            if path in links or reader_for(path) is not None:
+                found.extend(_folder_entry(path, root, selection))
+    return sorted(found, key=lambda item: Path(item.path) if isinstance(item, Skipped) else item)
+
+
+def _folder_entry(path: Path, root: Path, selection: Selection) -> list[Path | Skipped]:
+    if not path.is_symlink():
+        return [path] if path.is_file() else []
+    if not path.exists():
+        return [Skipped(shown_path(path), Messages.A013.format(path=shown_path(path)))]
+    target = path.resolve()
+    if selection.follow_symlinks or (target.is_relative_to(root) and target.is_file()):
+        return [path] if path.is_file() else []
+    if target.is_relative_to(root):
+        return []  # a link to a folder inside: its files are read where they are
+    return [Skipped(shown_path(path), Messages.A028.format(path=shown_path(path), target=shown_path(target)))]
+
+
+def count_input_files(paths: Iterable[Path], selection: Selection = Selection()) -> int | None:
     """How many files a run over `paths` will read (None when it reads standard input): enough for an ETA."""
-    files = list(iter_input_files(paths))
+    files = list(iter_input_files(paths, selection))
     if any(str(item) == STDIN for item in files):
         return None
     return sum(1 for item in files if isinstance(item, Path))
@@ -73,6 +141,7 @@ def iter_articles(
     encoding: str | None = None,
     max_length: int | None = None,
     sheet: MetadataSheet | None = None,
+    selection: Selection = Selection(),
 ) -> Iterator[Article | Skipped]:
     """Read articles one at a time, in input order; a bad input is a `Skipped`, never an exception.
 
@@ -80,9 +149,10 @@ def iter_articles(
     `encoding` decodes files that are not UTF-8 (a byte-order mark always wins); an article
     longer than `max_length` characters is refused rather than handed to spaCy. A web page or
     a PDF comes as a pending article (its bytes, for a worker to convert: `readers.convert`).
-    `sheet` overrides the metadata of the files it has a row for.
+    `sheet` overrides the metadata of the files it has a row for; `selection` says how folders
+    are expanded.
     """
-    for item in iter_input_files(paths):
+    for item in iter_input_files(paths, selection):
         if isinstance(item, Skipped):
             yield item
             continue
@@ -98,7 +168,11 @@ def iter_articles(
 
 
 def find_duplicate_ids(
-    paths: Iterable[Path], *, encoding: str | None = None, sheet: MetadataSheet | None = None
+    paths: Iterable[Path],
+    *,
+    encoding: str | None = None,
+    sheet: MetadataSheet | None = None,
+    selection: Selection = Selection(),
 ) -> list[str]:
     """Messages for every article id that appears more than once under `paths`, naming both places.
 
@@ -111,7 +185,7 @@ def find_duplicate_ids(
     """
     seen: dict[str, str] = {}
     problems = []
-    for doc_id, where in _article_ids([path for path in paths if str(path) != STDIN], encoding, sheet):
+    for doc_id, where in _article_ids([path for path in paths if str(path) != STDIN], encoding, sheet, selection):
         if doc_id in seen:
             problems.append(_duplicate_message(doc_id, seen[doc_id], where))
         else:
@@ -161,9 +235,11 @@ def articles_from_gold(records: Mapping[str, dict[str, Any]]) -> list[Article]:
     ]
 
 
-def _article_ids(paths: Iterable[Path], encoding: str | None, sheet: MetadataSheet | None) -> Iterator[tuple[str, str]]:
+def _article_ids(
+    paths: Iterable[Path], encoding: str | None, sheet: MetadataSheet | None, selection: Selection
+) -> Iterator[tuple[str, str]]:
     """The id of every article under `paths` and where it was read, reading only what decides the id."""
-    for item in iter_input_files(paths):
+    for item in iter_input_files(paths, selection):
         if isinstance(item, Skipped):
             continue
         reader = reader_for(item)

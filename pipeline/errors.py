@@ -74,6 +74,12 @@ class Messages:
     A023 = "{path}: metadata refused: {problem}"
     A024 = "{path}: standard input is closed; pipe JSONL into it, or name the article files"
     A025 = "{path}, line {line}: longer than {limit:,} bytes, more than one article can be; split the record"
+    A026 = "{path}: skipped after an internal error ({problem}); please report it, with the file, as a bug"
+    A027 = "{path}: the file name is not valid UTF-8, so no dataset can name it; rename the file"
+    A028 = (
+        "{path}: a symbolic link to {target}, outside the folder being read; skipped (pass --follow-symlinks "
+        "to read such links)"
+    )
     M001 = (
         "{path}: not a metadata sheet: {problem}; give a CSV file or an Excel workbook with a `file` column "
         "and metadata columns"
@@ -83,6 +89,11 @@ class Messages:
     E002 = "{path}: another run is writing to this folder (lock held by pid {pid}); wait for it or use another --out"
     E003 = "{path}: not an evaluation file: {problem}; write it again with `policy-extract evaluate`"
     E004 = "{path}: {problem}; check the path and its permissions, or use another folder"
+    E005 = "unknown encoding {encoding!r}; give --encoding a codec Python knows (utf-8, cp1252, latin-1, ...)"
+    E006 = (
+        "no article was read ({skipped} input(s) skipped); the datasets in {path} are left as they were; "
+        "check the paths (folders are searched for {formats} files)"
+    )
     G001 = "{path}, line {line}: {problem}"
     G002 = (
         "{path}, line {line}: span {start}-{end} {label} says {text!r} but the article has {actual!r} "
@@ -106,11 +117,23 @@ def shown_path(path: str | Path) -> str:
     `Path.absolute`, not `resolve`: a symbolic link keeps the name the user gave. A name in
     angle brackets (`<stdin>`) is not a file and stays as it is.
 
-    >>> shown_path("/data/a.md"), shown_path("<stdin>")
-    ('/data/a.md', '<stdin>')
+    >>> shown_path("/data/a.md"), shown_path("<stdin>"), shown_path("/data/caf\\udce9.md")
+    ('/data/a.md', '<stdin>', '/data/caf\\\\xe9.md')
     """
     text = str(path)
-    return text if text.startswith("<") else str(Path(text).absolute())
+    return printable(text if text.startswith("<") else str(Path(text).absolute()))
+
+
+def printable(text: str) -> str:
+    """`text` with what UTF-8 cannot hold (the bytes of a file name that are not UTF-8) shown as escapes.
+
+    >>> printable("caf\\udce9.md")
+    'caf\\\\xe9.md'
+    """
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class PolicyExtractError(Exception):

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from .errors import printable
 from .records import ALIAS_COLUMNS, ARTICLE_COLUMNS, CSV_COLUMNS, Extraction, Rendered, article_row, render
 from .types import SCORED_LABELS, Skipped
 
@@ -80,7 +81,7 @@ class DatasetWriter:
             **manifest,
             "articles": self.articles,
             "spans_per_label": {label: self.counts.get(label, 0) for label in SCORED_LABELS},
-            "skipped": [{"path": item.path, "reason": item.reason} for item in skipped],
+            "skipped": [{"path": printable(item.path), "reason": printable(item.reason)} for item in skipped],
         }
         text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         write_text_atomically(self.out_dir / "manifest.json", text)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from spacy.language import Language
 
+from .errors import Messages, shown_path
 from .extract import extract
 from .nlp import build_nlp
 from .patterns import RuleSet
@@ -53,9 +54,29 @@ def process_articles(
     if key not in _TOKENIZER_CACHE_FILLED:
         _fill_tokenizer_cache(nlp, readable)
         _TOKENIZER_CACHE_FILLED.add(key)
+    try:
+        results: list[Rendered | Skipped] = list(_rendered(nlp, readable, settings, batch_size))
+    except Exception:
+        # An input that trips a bug must cost only itself: redo the partition one article at a time.
+        results = [_rendered_alone(nlp, article, settings, batch_size) for article in readable]
+    done = iter(results)
+    return [next(done) if isinstance(article, Article) else article for article in converted]
+
+
+def _rendered(
+    nlp: Language, articles: Sequence[Article], settings: PipelineSettings, batch_size: int
+) -> list[Rendered]:
     with nlp.memory_zone():
-        rendered = iter(render(list(extract(nlp, readable, batch_size=batch_size, use_rules=settings.use_rules))))
-    return [next(rendered) if isinstance(article, Article) else article for article in converted]
+        return render(list(extract(nlp, articles, batch_size=batch_size, use_rules=settings.use_rules)))
+
+
+def _rendered_alone(nlp: Language, article: Article, settings: PipelineSettings, batch_size: int) -> Rendered | Skipped:
+    """One article's rendering, or its `Skipped` naming the internal error it raised."""
+    try:
+        return _rendered(nlp, [article], settings, batch_size)[0]
+    except Exception as error:
+        problem = f"{type(error).__name__}: {error}"[:200]
+        return Skipped(article.where, Messages.A026.format(path=shown_path(article.where), problem=problem))
 
 
 def _fill_tokenizer_cache(nlp: Language, articles: Sequence[Article]) -> None:

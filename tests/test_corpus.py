@@ -426,7 +426,8 @@ def test_count_input_files_is_none_for_standard_input(tmp_path: Path) -> None:
 def test_messages_name_relative_paths_absolutely(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     _write(tmp_path / "empty.md", "")
-    (tmp_path / "link.md").symlink_to(tmp_path / "empty.md")
+    _write(tmp_path / "linked.md", "")
+    (tmp_path / "link.md").symlink_to(tmp_path / "linked.md")
     _, skipped = read_articles([Path("missing.md"), Path("empty.md"), Path("link.md")])
     assert [item.path for item in skipped] == ["missing.md", "empty.md", "link.md"]
     assert [item.reason for item in skipped] == [

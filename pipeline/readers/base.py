@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import math
 import re
@@ -27,6 +28,7 @@ MONTHS = {
 MAX_META_DEPTH = 20
 MAX_META_VALUES = 10_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def meta_problem(meta: dict[Any, Any]) -> str | None:
@@ -46,7 +48,7 @@ def meta_problem(meta: dict[Any, Any]) -> str | None:
     pending: list[tuple[str, Any, int]] = [(str(key), value, 1) for key, value in meta.items()]
     for key in meta:
         if not isinstance(key, str):
-            return f"key {key!r} is a {type(key).__name__}, not text; quote it"
+            return f"key {key!r} is not text but {type(key).__name__}; quote it"
     while pending:
         where, value, depth = pending.pop()
         values += 1
@@ -55,7 +57,7 @@ def meta_problem(meta: dict[Any, Any]) -> str | None:
         if isinstance(value, dict):
             for key, item in value.items():
                 if not isinstance(key, str):
-                    return f"{where}: key {key!r} is a {type(key).__name__}, not text; quote it"
+                    return f"{where}: key {key!r} is not text but {type(key).__name__}; quote it"
                 pending.append((f"{where}.{key}", item, depth + 1))
         elif isinstance(value, list):
             pending.extend((f"{where}[{index}]", item, depth + 1) for index, item in enumerate(value))
@@ -78,6 +80,23 @@ def text_problem(text: str) -> str | None:
     """Why `text` cannot be an article's text (a lone surrogate, which no file can hold), or None."""
     found = _SURROGATE.search(text)
     return None if found is None else f"a lone surrogate at character {found.start()}; fix the escape sequence"
+
+
+def codec_problem(encoding: str) -> str | None:
+    """Why `encoding` cannot decode article files (no such codec, or not a text codec), or None.
+
+    >>> codec_problem("cp1252") is None, codec_problem("klingon"), codec_problem("rot13")
+    (True, 'no codec of that name', 'not a text encoding')
+    """
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return "no codec of that name"
+    try:
+        b"x".decode(encoding)
+    except LookupError:
+        return "not a text encoding"
+    return None
 
 
 def read_bytes(path: Path) -> bytes:
@@ -106,13 +125,19 @@ def check_date(meta: dict[str, Any], path: Path, line: int, where: str) -> None:
         ArticleError: when `meta["date"]` is not YYYY-MM-DD.
     """
     date = meta.get("date")
-    if date is not None and not is_iso_day(str(date)):
+    if date is not None and not (isinstance(date, str) and is_iso_day(date)):
         problem = f"date {date!r} is not an ISO date; write it as YYYY-MM-DD"
         raise ArticleError(where, Messages.A007.format(path=shown_path(path), line=line, problem=problem))
 
 
 def is_iso_day(text: str) -> bool:
-    """Whether `text` is a calendar day written YYYY-MM-DD (a real one: not 2025-02-30)."""
+    """Whether `text` is a calendar day written YYYY-MM-DD (a real one: not 2025-02-30).
+
+    >>> is_iso_day("2021-07-01"), is_iso_day("20210701"), is_iso_day("2025-02-30")
+    (True, False, False)
+    """
+    if not _ISO_DAY.fullmatch(text):  # `fromisoformat` also takes 20210701 and 2021-W01-1
+        return False
     try:
         dt.date.fromisoformat(text)
     except ValueError:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import ArticleError, Messages, shown_path
 from ..types import Article, Skipped
-from .base import make_article, meta_problem, skip, text_problem, with_date_source
+from .base import codec_problem, make_article, meta_problem, skip, text_problem, with_date_source
 from .text import bom_codec
 
 # One record holds one article: at most a million characters (readers.MAX_ARTICLE_CHARACTERS),
@@ -50,13 +50,11 @@ def decoded_lines(path: Path | str, stream: io.BufferedReader, encoding: str | N
     """
     shown = shown_path(path)
     given = bom_codec(stream.peek(4)[:4]) or encoding or "utf-8"
-    try:
-        codec = codecs.lookup(given).name
-        wide = "\n".encode(codec) != b"\n"
-    except LookupError:  # no such codec, or one that is not a text encoding (rot13, hex)
+    if codec_problem(given):
         yield 0, ArticleError(str(path), Messages.A016.format(path=shown, encoding=given))
         return
-    if wide:
+    codec = codecs.lookup(given).name
+    if "\n".encode(codec) != b"\n":
         yield from _wide_lines(path, stream.read(), codec)
         return
     if codec == "utf-8-sig":

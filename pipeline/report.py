@@ -4,13 +4,18 @@ Pages: `index.html` (the corpus at a glance), one page per article (its text wit
 drawn by displaCy's span renderer, and a table of the spans with their values), and
 `evaluation.html` (precision, recall and F1 as SVG bars beside the bare model's, and every
 error with its context). Every style is inline and there is no script, so nothing is fetched
-and nothing can fail in the browser; every piece of article text is escaped.
+and nothing can fail in the browser; every value shown, from the records or the evaluation
+files, is escaped, and every link leads to a page written (see `page_name`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 import re
+import unicodedata
 from collections import Counter
+from collections.abc import Collection
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -31,6 +36,10 @@ SPURIOUS = "spurious"
 STATUS_COLORS = {MISSED: "#ff8a8a", SPURIOUS: "#c9a0ff"}
 TOP_NAMES = 15
 BAR_WIDTH, BAR_GAP, CHART_HEIGHT = 14, 4, 160
+# Page names: "article-" (so none starts with a dot or is index.html or evaluation.html), a readable slug of at
+# most SLUG_LENGTH characters, and HASH_LENGTH hex digits of the id's sha256, which keep apart ids that slug
+# alike; 8 + 60 + 1 + 10 + 5 = 84 bytes at most, under the 255 of every file system.
+PAGE_PREFIX, SLUG_LENGTH, HASH_LENGTH = "article-", 60, 10
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #222; }
@@ -46,12 +55,52 @@ nav a { margin-right: 1rem; }
 
 
 def page_name(doc_id: str) -> str:
-    """A file name for an article's page that is safe on every file system.
+    """A file name for an article's page, one per id, bounded and safe on every file system.
+
+    The slug keeps the id readable (accents folded, anything but ASCII letters, digits, `.`,
+    `_` and `-` run together as `_`); the hash of the whole id keeps ids apart that slug alike,
+    that differ only in case (for case-insensitive file systems), or past the slug's length.
 
     >>> page_name("dev-01/eu japan")
-    'article-dev-01_eu_japan.html'
+    'article-dev-01_eu_japan-06871e7867.html'
+    >>> page_name("Ministère/../index")
+    'article-Ministere_.._index-fe258976a2.html'
     """
-    return "article-" + re.sub(r"[^A-Za-z0-9._-]", "_", doc_id) + ".html"
+    folded = "".join(c for c in unicodedata.normalize("NFKD", doc_id) if not unicodedata.combining(c))
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", folded)[:SLUG_LENGTH].strip("._-")
+    digest = hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:HASH_LENGTH]
+    return PAGE_PREFIX + (f"{slug}-" if slug else "") + f"{digest}.html"
+
+
+def _text(value: Any) -> str:
+    """Any value of a record or of evaluation.json, as escaped text."""
+    return escape(str(value))
+
+
+def _figure(value: Any) -> str:
+    """A score as `0.937`; a value that is not a number (a hand-edited evaluation.json) as escaped text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:.3f}"
+    return _text(value)
+
+
+def _fraction(value: Any) -> float:
+    """A score as the share of a bar it fills: 0 for what is not a number, clamped to 0..1."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return min(max(float(value), 0.0), 1.0)
+    return 0.0
+
+
+def _table(value: Any) -> dict[str, Any]:
+    """A mapping of evaluation.json, or an empty one where the file holds something else."""
+    return value if isinstance(value, dict) else {}
+
+
+def _article_link(doc_id: Any, linked: Collection[str]) -> str:
+    """The id, linked to its page when that page is written (an error may name an article not shown)."""
+    if str(doc_id) in linked:
+        return f'<a href="{page_name(str(doc_id))}">{_text(doc_id)}</a>'
+    return _text(doc_id)
 
 
 def _page(title: str, body: str) -> str:
@@ -116,7 +165,7 @@ def article_page(record: dict[str, Any], gold: dict[str, Any] | None) -> str:
     rows = _statuses(record, gold)
     table_rows = "".join(
         f'<tr class="{escape(status)}"><td>{escape(span["label"])}</td><td>{escape(span["text"])}</td>'
-        f"<td>{span['start']}–{span['end']}</td><td>{escape(_value(span))}</td>"
+        f"<td>{_text(span['start'])}–{_text(span['end'])}</td><td>{escape(_value(span))}</td>"
         f"<td>{escape(str(span.get('canonical') or ''))}</td><td>{escape(str(span.get('source') or ''))}</td>"
         f"<td>{escape(status)}</td></tr>"
         for span, status in rows
@@ -134,7 +183,7 @@ def article_page(record: dict[str, Any], gold: dict[str, Any] | None) -> str:
 
 def index_page(records: list[dict[str, Any]], evaluation: dict[str, Any] | None) -> str:
     """The corpus at a glance: articles with their counts and F1, the most frequent names."""
-    f1 = (evaluation or {}).get("articles", {})
+    scores = _table(_table(evaluation).get("articles"))
     header = "".join(f"<th>{label}</th>" for label in SCORED_LABELS)
     rows = []
     names: Counter[tuple[str, str]] = Counter()
@@ -144,7 +193,8 @@ def index_page(records: list[dict[str, Any]], evaluation: dict[str, Any] | None)
         for span in record["spans"]:
             if span["label"] in ("ORG", "INITIATIVE") and span.get("scored", True):
                 names[(span["label"], span.get("canonical") or span["text"])] += 1
-        score = f"{f1[doc_id]['f1']:.3f}" if doc_id in f1 else "–"
+        figures = _table(scores.get(doc_id))
+        score = _figure(figures["f1"]) if "f1" in figures else "–"
         title = record["meta"].get("title") or ""
         cells = "".join(f"<td>{counts.get(label, 0)}</td>" for label in SCORED_LABELS)
         rows.append(
@@ -152,7 +202,7 @@ def index_page(records: list[dict[str, Any]], evaluation: dict[str, Any] | None)
             f"{cells}<td>{score}</td></tr>"
         )
     top = "".join(
-        f"<tr><td>{escape(label)}</td><td>{escape(name)}</td><td>{count}</td></tr>"
+        f"<tr><td>{_text(label)}</td><td>{_text(name)}</td><td>{count}</td></tr>"
         for (label, name), count in sorted(names.items(), key=lambda item: (-item[1], item[0]))[:TOP_NAMES]
     )
     body = (
@@ -164,7 +214,7 @@ def index_page(records: list[dict[str, Any]], evaluation: dict[str, Any] | None)
     return _page("policy-extract report", body)
 
 
-def bar_chart(title: str, series: dict[str, dict[str, dict[str, float]]]) -> str:
+def bar_chart(title: str, series: dict[str, dict[str, Any]]) -> str:
     """Grouped SVG bars: for each label, precision, recall and F1 of each system (values 0..1)."""
     systems = list(series)
     labels = [label for label in [*SCORED_LABELS, "micro"] if any(label in series[s] for s in systems)]
@@ -182,13 +232,13 @@ def bar_chart(title: str, series: dict[str, dict[str, dict[str, float]]]) -> str
         x = x0
         for s, system in enumerate(systems):
             for metric in metrics:
-                value = series[system].get(label, {}).get(metric, 0.0)
-                height = value * CHART_HEIGHT
+                value = _table(series[system].get(label)).get(metric, 0.0)
+                height = _fraction(value) * CHART_HEIGHT
                 color, opacity = hues[s % len(hues)], shades[metric]
                 parts.append(
                     f'<rect x="{x}" y="{10 + CHART_HEIGHT - height:.1f}" width="{BAR_WIDTH - 2}" height="{height:.1f}" '
-                    f'fill="{color}" fill-opacity="{opacity}"><title>{escape(system)} {label} {metric} {value:.3f}'
-                    "</title></rect>"
+                    f'fill="{color}" fill-opacity="{opacity}">'
+                    f"<title>{escape(system)} {escape(label)} {metric} {_figure(value)}</title></rect>"
                 )
                 x += BAR_WIDTH
             x += BAR_GAP
@@ -198,8 +248,14 @@ def bar_chart(title: str, series: dict[str, dict[str, dict[str, float]]]) -> str
     return "".join(parts)
 
 
-def evaluation_page(evaluation: dict[str, Any] | None, bare: dict[str, Any] | None) -> str:
-    """Scores as bars beside the bare model's, then the normalization accuracy and every error."""
+def evaluation_page(
+    evaluation: dict[str, Any] | None, bare: dict[str, Any] | None, *, linked: Collection[str] = ()
+) -> str:
+    """Scores as bars beside the bare model's, then the normalization accuracy and every error.
+
+    Every value read from the evaluation files is escaped, and one that is not the number
+    expected is shown as text; an error's article links to its page when it is in `linked`.
+    """
     if evaluation is None:
         return _page("Evaluation", "<h1>Evaluation</h1><p>No evaluation was run for these outputs.</p>")
     legend = (
@@ -208,37 +264,40 @@ def evaluation_page(evaluation: dict[str, Any] | None, bare: dict[str, Any] | No
     )
     charts = []
     for scheme in ("strict", "partial"):
-        series = {"rules + model": evaluation["overall"][scheme]}
+        series = {"rules + model": _table(_table(evaluation.get("overall")).get(scheme))}
         if bare is not None:
-            series["bare model"] = bare["overall"][scheme]
+            series["bare model"] = _table(_table(bare.get("overall")).get(scheme))
         charts.append(f"<h2>{scheme.capitalize()} scheme</h2>{bar_chart(f'{scheme} scores', series)}")
         rows = "".join(
             f"<tr><td>{escape(label)}</td>"
             + "".join(
-                f"<td>{figures[label][m]:.3f}</td>" if label in figures else "<td>–</td>"
+                f"<td>{_figure(_table(figures[label]).get(m, '–'))}</td>" if label in figures else "<td>–</td>"
                 for figures in series.values()
                 for m in ("precision", "recall", "f1")
             )
             + "</tr>"
             for label in [*SCORED_LABELS, "micro"]
-            if label in evaluation["overall"][scheme]
+            if label in series["rules + model"]
         )
         heads = "".join(f"<th>{escape(s)} {m}</th>" for s in series for m in ("P", "R", "F1"))
         charts.append(f"<table><tr><th>label</th>{heads}</tr>{rows}</table>")
-    normalization = evaluation.get("normalization", {}).get("labels", {})
+    normalization = _table(_table(evaluation.get("normalization")).get("labels"))
     norm_rows = "".join(
-        f"<tr><td>{escape(label)}</td><td>{figures['checked']}</td><td>{figures['accuracy']:.3f}</td></tr>"
-        for label, figures in normalization.items()
+        f"<tr><td>{_text(label)}</td><td>{_text(figures.get('checked', '–'))}</td>"
+        f"<td>{_figure(figures.get('accuracy', '–'))}</td></tr>"
+        for label, figures in ((label, _table(figures)) for label, figures in normalization.items())
     )
+    listed = evaluation.get("errors")
+    found = [_table(error) for error in listed] if isinstance(listed, list) else []
     errors = "".join(
-        f'<tr><td>{escape(e["kind"])}</td><td><a href="{page_name(e["doc_id"])}">{escape(e["doc_id"])}</a></td>'
-        f'<td>{escape(e["label"])}</td><td class="context">{escape(e["context"])}</td></tr>'
-        for e in evaluation.get("errors", [])
+        f"<tr><td>{_text(e.get('kind', ''))}</td><td>{_article_link(e.get('doc_id', ''), linked)}</td>"
+        f'<td>{_text(e.get("label", ""))}</td><td class="context">{_text(e.get("context", ""))}</td></tr>'
+        for e in found
     )
     body = (
         f"<h1>Evaluation</h1>{legend}{''.join(charts)}"
         "<h2>Normalization accuracy</h2><table><tr><th>label</th><th>checked</th><th>accuracy</th></tr>"
-        f"{norm_rows}</table><h2>Errors ({len(evaluation.get('errors', []))})</h2>"
+        f"{norm_rows}</table><h2>Errors ({len(found)})</h2>"
         f"<table><tr><th>kind</th><th>article</th><th>label</th><th>context</th></tr>{errors}</table>"
     )
     return _page("Evaluation", body)
@@ -254,9 +313,10 @@ def write_report(
 ) -> list[Path]:
     """Write the site into `out_dir`; return the pages written."""
     gold = gold or {}
+    ids = {str(record["meta"]["id"]) for record in records}
     pages = {
         "index.html": index_page(records, evaluation),
-        "evaluation.html": evaluation_page(evaluation, bare),
+        "evaluation.html": evaluation_page(evaluation, bare, linked=ids),
     }
     for record in records:
         doc_id = str(record["meta"]["id"])

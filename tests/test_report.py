@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from conftest import CORPUS_DIR, PATTERNS_DIR
+from typer.testing import CliRunner
 
 from pipeline.batch import RunOptions, run_batch
+from pipeline.cli import app
 from pipeline.corpus import iter_articles, read_gold
 from pipeline.evaluate import evaluate
 from pipeline.report import page_name, write_report
@@ -59,6 +63,140 @@ def test_report_evaluation_page_draws_svg_bars(tmp_path: Path, rules) -> None:
     write_report(list(gold.values()), tmp_path, gold=gold, evaluation=report, bare=report)
     page = (tmp_path / "evaluation.html").read_text(encoding="utf-8")
     assert page.count("<svg") == 2 and "<rect" in page and "bare model" in page
+
+
+# --- hostile ids: one bounded page each, and every link resolves --------------------------------
+
+LONG_ID = "x" * 10_000
+HOSTILE_IDS = [
+    ("plain", "dev-01-eu-japan"),
+    ("slash", "dev-01/eu japan"),
+    ("slash-alike", "dev-01_eu japan"),
+    ("parent", ".."),
+    ("parent-path", "../../etc/passwd"),
+    ("dot-file", ".hidden"),
+    ("index", "index"),
+    ("index-page", "index.html"),
+    ("evaluation", "evaluation"),
+    ("evaluation-page", "evaluation.html"),
+    ("empty", ""),
+    ("case-upper", "Report"),
+    ("case-lower", "report"),
+    ("accented", "Ministère"),
+    ("unaccented", "Ministere"),
+    ("combining", "Ministe\u0300re"),
+    ("right-to-left", "\u0645\u0642\u0627\u0644-\u0661"),
+    ("cjk", "\u5317\u4eac"),
+    ("cjk-other", "\u4e0a\u6d77"),
+    ("emoji", "\U0001f30d\U0001f4b0"),
+    ("zero-width", "dev\u200b01"),
+    ("html", '<a href="x">'),
+    ("long", LONG_ID),
+    ("long-alike", LONG_ID + "y"),
+]
+
+
+@pytest.mark.parametrize("doc_id", [doc_id for _, doc_id in HOSTILE_IDS], ids=[case for case, _ in HOSTILE_IDS])
+def test_page_name_is_bounded_and_safe(doc_id: str) -> None:
+    name = page_name(doc_id)
+    assert re.fullmatch(r"article-([A-Za-z0-9._-]+-)?[0-9a-f]{10}\.html", name), name
+    assert len(name.encode("utf-8")) <= 100
+    assert not name.startswith(".") and name not in ("index.html", "evaluation.html")
+
+
+def test_page_name_is_unique_per_id() -> None:
+    names = [page_name(doc_id) for _, doc_id in HOSTILE_IDS]
+    # Unique, even on a file system that ignores case.
+    assert len({name.casefold() for name in names}) == len(names)
+    assert page_name("dev-01/eu japan").startswith("article-dev-01_eu_japan-")
+
+
+def _links(page: Path) -> list[str]:
+    """Every href of an HTML page, as a parser reads them."""
+
+    class Links(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.hrefs: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.hrefs += [value or "" for name, value in attrs if tag == "a" and name == "href"]
+
+    parser = Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.hrefs
+
+
+def test_report_links_resolve_for_hostile_ids(tmp_path: Path) -> None:
+    records = [_record("DOE met.", [("DOE", "ORG")], doc_id=doc_id) for _, doc_id in HOSTILE_IDS]
+    error = {"kind": "false_negative", "label": "ORG", "context": "DOE met."}
+    evaluation = {
+        "overall": {"strict": {}, "partial": {}},
+        "articles": {doc_id: {"f1": 1.0} for _, doc_id in HOSTILE_IDS},
+        # Errors of shown articles, and of an article the gold has and the predictions do not.
+        "errors": [{**error, "doc_id": doc_id} for _, doc_id in HOSTILE_IDS] + [{**error, "doc_id": "gold-only"}],
+    }
+    written = write_report(records, tmp_path, evaluation=evaluation)
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(path.name for path in written)
+    assert len(written) == len(HOSTILE_IDS) + 2
+    for page in written:
+        for href in _links(page):
+            assert (tmp_path / href).is_file() and (tmp_path / href).parent == tmp_path, (page.name, href)
+    index_links = _links(tmp_path / "index.html")
+    assert sorted(set(index_links) - {"index.html", "evaluation.html"}) == sorted(
+        page_name(doc_id) for _, doc_id in HOSTILE_IDS
+    )
+    evaluation_page = (tmp_path / "evaluation.html").read_text(encoding="utf-8")
+    assert "<td>gold-only</td>" in evaluation_page  # named, not linked: it has no page
+
+
+# --- evaluation.json values are escaped, and odd ones shown as text ----------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def _hostile_evaluation() -> dict:
+    scores = {"precision": "<b>high</b>", "recall": None, "f1": 0.5}
+    return {
+        "overall": {
+            "strict": {"ORG": scores, "micro": {"precision": 2, "recall": -1, "f1": float("nan")}},
+            "partial": [],
+        },
+        "normalization": {"labels": {SCRIPT: {"checked": SCRIPT, "accuracy": "all"}, "DATE": "broken"}},
+        "articles": {SCRIPT: {"f1": SCRIPT}, "a": {"f1": "n/a"}},
+        "errors": [
+            {"kind": SCRIPT, "doc_id": SCRIPT, "label": SCRIPT, "context": f"the {SCRIPT} text", "text": SCRIPT},
+            {"kind": 7, "doc_id": 42, "label": None, "context": ["a", "list"]},
+            "not an error",
+        ],
+    }
+
+
+def test_report_escapes_evaluation_values_and_shows_non_numbers_as_text(tmp_path: Path) -> None:
+    records = [_record("DOE met.", [("DOE", "ORG")], doc_id=doc_id) for doc_id in ("a", SCRIPT)]
+    write_report(records, tmp_path, evaluation=_hostile_evaluation(), bare=_hostile_evaluation())
+    for page in tmp_path.iterdir():
+        assert "<script" not in page.read_text(encoding="utf-8"), page.name
+    evaluation = (tmp_path / "evaluation.html").read_text(encoding="utf-8")
+    assert f'<td>{ESCAPED}</td><td><a href="{page_name(SCRIPT)}">{ESCAPED}</a></td><td>{ESCAPED}</td>' in evaluation
+    assert f"<td>{ESCAPED}</td><td>all</td>" in evaluation  # normalization: checked and accuracy as text
+    assert "<td>&lt;b&gt;high&lt;/b&gt;</td><td>None</td><td>0.500</td>" in evaluation
+    assert "<td>2.000</td><td>-1.000</td><td>nan</td>" in evaluation
+    assert "Errors (3)" in evaluation and "<td>42</td>" in evaluation
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert f"<td>{ESCAPED}</td>" in index and "<td>n/a</td>" in index
+
+
+def test_report_command_takes_a_hostile_evaluation_file(tmp_path: Path) -> None:
+    records = [_record("DOE met.", [("DOE", "ORG")], doc_id=doc_id) for doc_id in ("a", "b")]
+    (tmp_path / "mentions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    (tmp_path / "evaluation.json").write_text(json.dumps(_hostile_evaluation()), encoding="utf-8")
+    arguments = ["report", "--pred", tmp_path / "mentions.jsonl", "--gold", tmp_path / "no-gold"]
+    arguments += ["--evaluation", tmp_path / "evaluation.json", "--bare", tmp_path / "none.json"]
+    result = CliRunner().invoke(app, [str(argument) for argument in [*arguments, "--out", tmp_path / "site"]])
+    assert result.exit_code == 0, result.output
+    assert ESCAPED in (tmp_path / "site" / "evaluation.html").read_text(encoding="utf-8")
 
 
 # --- a real browser ----------------------------------------------------------------------------

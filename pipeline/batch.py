@@ -7,8 +7,6 @@ the outputs are byte-identical whatever the engine or the number of workers.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -24,12 +22,12 @@ from .corpus import duplicate_id
 from .engines import DaskEngine, Engine, LocalEngine
 from .errors import Messages, PolicyExtractError, shown_path
 from .export import DatasetWriter
+from .lock import OutputLock
 from .patterns import RuleSet
 from .readers import formats_text
 from .records import Rendered
 from .types import SCORED_LABELS, Article, PipelineSettings, Skipped
 
-LOCK_NAME = ".lock"
 # Chunks submitted beyond the one being written: workers never wait for the writer.
 CHUNKS_IN_FLIGHT = 2
 
@@ -133,7 +131,7 @@ def run_batch(
         if on_progress:
             on_progress(progress)
 
-    with _exclusive(out_dir):
+    with OutputLock(out_dir):
         writer = DatasetWriter(out_dir)
         try:
             for articles in _chunks(_unique(items, progress), options.chunk_size):
@@ -153,23 +151,27 @@ def run_batch(
                     skipped=len(progress.skipped), path=shown_path(out_dir), formats=formats_text()
                 )
                 raise PolicyExtractError(message)
+            written = writer.commit(
+                {
+                    **(manifest or {}),
+                    **(late_manifest() if late_manifest else {}),
+                    **versions,
+                    "patterns": rules.file_digests,
+                    "inputs": dict(sorted(inputs.items())),
+                    "run": {**progress.summary(), "engine": options.engine, "workers": options.workers},
+                },
+                progress.skipped,
+            )
+        except OSError as error:  # a full disk, under the cache or the datasets: one line, the old datasets kept
+            writer.abort()
+            problem = error.strerror or str(error)
+            raise PolicyExtractError(Messages.E008.format(path=shown_path(out_dir), problem=problem)) from error
         except BaseException:
             writer.abort()
             raise
         finally:
             if engine is not None:
                 engine.close()
-        written = writer.commit(
-            {
-                **(manifest or {}),
-                **(late_manifest() if late_manifest else {}),
-                **versions,
-                "patterns": rules.file_digests,
-                "inputs": dict(sorted(inputs.items())),
-                "run": {**progress.summary(), "engine": options.engine, "workers": options.workers},
-            },
-            progress.skipped,
-        )
     return written, progress
 
 
@@ -238,30 +240,3 @@ def _chunks(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
     iterator = iter(articles)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-class _exclusive:
-    """Hold `out_dir/.lock` for the run, so two runs never interleave their outputs."""
-
-    def __init__(self, out_dir: Path) -> None:
-        self.path = out_dir / LOCK_NAME
-        self._handle: Any = None
-
-    def __enter__(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = self.path.open("a+")
-        try:
-            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            self._handle.seek(0)
-            holder = self._handle.read().strip() or "?"
-            self._handle.close()
-            raise PolicyExtractError(Messages.E002.format(path=shown_path(self.path.parent), pid=holder)) from error
-        self._handle.seek(0)
-        self._handle.truncate()
-        self._handle.write(str(os.getpid()))
-        self._handle.flush()
-
-    def __exit__(self, *exc_info: object) -> None:
-        fcntl.flock(self._handle, fcntl.LOCK_UN)
-        self._handle.close()

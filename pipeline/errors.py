@@ -94,6 +94,16 @@ class Messages:
         "no article was read ({skipped} input(s) skipped); the datasets in {path} are left as they were; "
         "check the paths (folders are searched for {formats} files)"
     )
+    E007 = (
+        "{path} is {kind}; the lock is a plain file that only policy-extract writes: remove it (what it points at "
+        "is left untouched) and run again"
+    )
+    E008 = (
+        "{path}: the datasets could not be written ({problem}); the previous datasets are left as they were; "
+        "free some space or fix the permissions, and run again"
+    )
+    E009 = "{path} is a folder where a dataset goes; nothing was replaced; move the folder away and run again"
+    E010 = "{path} is not a folder; {what}"
     G001 = "{path}, line {line}: {problem}"
     G002 = (
         "{path}, line {line}: span {start}-{end} {label} says {text!r} but the article has {actual!r} "

@@ -2,31 +2,70 @@
 
 from __future__ import annotations
 
-import csv
+import functools
 import json
 import os
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import printable
-from .records import ALIAS_COLUMNS, ARTICLE_COLUMNS, CSV_COLUMNS, Extraction, Rendered, article_row, render
+from .errors import Messages, PolicyExtractError, printable, shown_path
+from .records import ALIAS_COLUMNS, ARTICLE_COLUMNS, CSV_COLUMNS, Extraction, Rendered, article_row, csv_lines, render
 from .types import SCORED_LABELS, Skipped
+
+# Temporary files carry a prefix only this tool uses, so cleaning up never touches a user's `*.tmp`.
+TEMPORARY_PREFIX = ".policy-extract-"
+TEMPORARY_SUFFIX = ".tmp"
 
 
 def write_atomically(path: Path, write: Callable[[IO[str]], object]) -> None:
     """Write through a temporary file in the same folder, then rename, so no reader sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = temporary_file(path.parent, path.name)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             write(stream)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        remove_quietly(temporary)
         raise
+
+
+def temporary_file(folder: Path, name: str) -> tuple[int, Path]:
+    """A new temporary file in `folder` for the file `name`, with the mode any new file gets there.
+
+    `mkstemp` makes it readable by its owner only; the datasets are ordinary files, so the
+    mode is set from the umask as `open` would.
+    """
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f"{TEMPORARY_PREFIX}{name}.", suffix=TEMPORARY_SUFFIX)
+    os.fchmod(handle, 0o666 & ~_umask())
+    return handle, Path(temporary)
+
+
+def remove_temporary_files(folder: Path) -> None:
+    """Remove what runs killed before their end left in `folder`: this tool's temporary files only."""
+    for stale in folder.glob(f"{TEMPORARY_PREFIX}*{TEMPORARY_SUFFIX}"):
+        remove_quietly(stale)
+
+
+def remove_quietly(path: Path) -> None:
+    """Remove a temporary file, trying twice; one left behind is removed by the next run in the folder."""
+    for _ in range(2):
+        try:
+            path.unlink(missing_ok=True)
+            return
+        except OSError:
+            continue
+
+
+@functools.cache
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it: put it straight back
+    os.umask(mask)
+    return mask
 
 
 def write_text_atomically(path: Path, text: str) -> None:
@@ -46,18 +85,16 @@ class DatasetWriter:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
         out_dir.mkdir(parents=True, exist_ok=True)
-        for stale in out_dir.glob(".*.tmp"):
-            stale.unlink()
+        remove_temporary_files(out_dir)
         self._temporary: dict[str, Path] = {}
         self._streams: dict[str, IO[str]] = {}
         for name in self.NAMES:
-            handle, temporary = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
-            self._temporary[name] = Path(temporary)
+            handle, temporary = temporary_file(out_dir, name)
+            self._temporary[name] = temporary
             self._streams[name] = os.fdopen(handle, "w", encoding="utf-8", newline="")
         self._streams["mentions.csv"].write(",".join(CSV_COLUMNS) + "\n")
         self._streams["aliases.csv"].write(",".join(ALIAS_COLUMNS) + "\n")
-        self._article_rows = csv.writer(self._streams["articles.csv"], lineterminator="\n")
-        self._article_rows.writerow(ARTICLE_COLUMNS)
+        self._streams["articles.csv"].write(",".join(ARTICLE_COLUMNS) + "\n")
         self.articles = 0
         self.counts: Counter[str] = Counter()
 
@@ -67,32 +104,49 @@ class DatasetWriter:
             self._streams["mentions.jsonl"].write(article.jsonl)
             self._streams["mentions.csv"].write(article.csv)
             self._streams["aliases.csv"].write(article.aliases)
-            self._article_rows.writerow(article_row(article, path=path, sha256=sha256, reader=reader))
+            row = article_row(article, path=path, sha256=sha256, reader=reader)
+            self._streams["articles.csv"].write(csv_lines([row])[0])
             self.counts.update(article.counts)
         self.articles += len(rendered)
 
     def commit(self, manifest: dict[str, Any], skipped: Sequence[Skipped]) -> dict[str, Any]:
-        """Close the files, move them into place, and write the manifest last; return it."""
-        for stream in self._streams.values():
-            stream.close()
-        for name, temporary in self._temporary.items():
-            os.replace(temporary, self.out_dir / name)
+        """Close the files and move them all into place, the manifest last; return the manifest.
+
+        Every destination is checked before the first rename (a folder where a dataset goes
+        stops the commit), so the datasets are replaced all together or not at all.
+
+        Raises:
+            PolicyExtractError: when a destination is a folder; nothing is replaced then.
+            OSError: when a file cannot be written (a full disk); `abort` keeps the previous datasets.
+        """
         manifest = {
             **manifest,
             "articles": self.articles,
             "spans_per_label": {label: self.counts.get(label, 0) for label in SCORED_LABELS},
             "skipped": [{"path": printable(item.path), "reason": printable(item.reason)} for item in skipped],
         }
-        text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-        write_text_atomically(self.out_dir / "manifest.json", text)
+        text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False) + "\n"
+        handle, temporary = temporary_file(self.out_dir, "manifest.json")
+        self._temporary["manifest.json"] = temporary
+        self._streams["manifest.json"] = os.fdopen(handle, "w", encoding="utf-8", newline="")
+        self._streams["manifest.json"].write(text)
+        for stream in self._streams.values():
+            stream.close()
+        for name in self._temporary:
+            destination = self.out_dir / name
+            if destination.is_dir() and not destination.is_symlink():
+                raise PolicyExtractError(Messages.E009.format(path=shown_path(destination)))
+        for name, temporary in self._temporary.items():
+            os.replace(temporary, self.out_dir / name)
         return manifest
 
     def abort(self) -> None:
         """Drop the temporary files; the previous outputs stay as they were."""
         for stream in self._streams.values():
-            stream.close()
+            with suppress(OSError):  # the disk is full: what is left unwritten goes with the file
+                stream.close()
         for temporary in self._temporary.values():
-            temporary.unlink(missing_ok=True)
+            remove_quietly(temporary)
 
 
 def write_outputs(

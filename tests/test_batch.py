@@ -12,10 +12,11 @@ import pytest
 from conftest import CORPUS_DIR, PATTERNS_DIR, SAMPLE_ARTICLES
 
 from pipeline import workers
-from pipeline.batch import LOCK_NAME, RunOptions, _exclusive, run_batch
+from pipeline.batch import RunOptions, run_batch
 from pipeline.corpus import iter_articles, read_articles
 from pipeline.errors import PolicyExtractError
 from pipeline.extract import extract
+from pipeline.lock import LOCK_NAME, OutputLock
 from pipeline.nlp import build_nlp
 from pipeline.patterns import RuleSet, load_rules
 from pipeline.types import Article, PipelineSettings
@@ -115,9 +116,11 @@ def test_run_batch_reads_glob_patterns(tmp_path: Path, rules: RuleSet) -> None:
 
 
 def test_run_batch_refuses_a_folder_another_run_holds(tmp_path: Path, rules: RuleSet, article_sample: Path) -> None:
-    with _exclusive(tmp_path), pytest.raises(PolicyExtractError, match="another run is writing"):
-        _run(tmp_path, rules, [article_sample])
-    assert (tmp_path / LOCK_NAME).exists()
+    with OutputLock(tmp_path):
+        with pytest.raises(PolicyExtractError, match="another run is writing"):
+            _run(tmp_path, rules, [article_sample])
+        assert (tmp_path / LOCK_NAME).exists(), "the refused run removed the holder's lock"
+    assert not (tmp_path / LOCK_NAME).exists(), "the holder left its lock behind"
 
 
 def test_exclusions_do_not_change_the_output(nlp, article_sample: Path) -> None:

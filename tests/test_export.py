@@ -342,18 +342,7 @@ def test_write_outputs_csv_quotes_fields_with_line_breaks(tmp_path: Path, breake
     assert list(frame["text"]) == texts
 
 
-ARTICLE_CR_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="export.DatasetWriter writes articles.csv with its own csv.writer (line terminator LF), which leaves "
-    "a bare CR unquoted; writing the row through records.csv_lines quotes it",
-)
-
-
-@pytest.mark.parametrize(
-    "breaker",
-    [pytest.param(breaker, marks=ARTICLE_CR_GAP) if breaker == "\r" else breaker for breaker in LINE_BREAKS],
-    ids=LINE_BREAK_IDS,
-)
+@pytest.mark.parametrize("breaker", LINE_BREAKS, ids=LINE_BREAK_IDS)
 def test_write_outputs_articles_csv_quotes_fields_with_line_breaks(tmp_path: Path, breaker: str) -> None:
     records, _ = _hostile_csv_records(["DOE"])
     records[0]["meta"]["title"] = f"A{breaker}title"

@@ -16,10 +16,11 @@ from conftest import CORPUS_DIR, PATTERNS_DIR, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.batch import LOCK_NAME, RunOptions, _exclusive, run_batch
+from pipeline.batch import RunOptions, run_batch
 from pipeline.corpus import iter_articles, read_articles, read_gold
 from pipeline.errors import PolicyExtractError
 from pipeline.extract import extract
+from pipeline.lock import LOCK_NAME, OutputLock
 from pipeline.types import Article, PipelineSettings
 
 DATASETS = ("mentions.jsonl", "mentions.csv", "aliases.csv")
@@ -73,9 +74,10 @@ def test_killed_run_leaves_no_partial_output_and_rerun_matches(tmp_path: Path, r
 
 
 def test_second_run_on_the_same_folder_is_refused(tmp_path: Path, rules) -> None:
-    with _exclusive(tmp_path), pytest.raises(PolicyExtractError, match=f"lock held by pid {os.getpid()}"):
-        run_batch(iter_articles([CORPUS_DIR / "articles"]), SETTINGS, rules, tmp_path, RunOptions())
-    assert (tmp_path / LOCK_NAME).exists()
+    with OutputLock(tmp_path):
+        with pytest.raises(PolicyExtractError, match=f"lock held by pid {os.getpid()}"):
+            run_batch(iter_articles([CORPUS_DIR / "articles"]), SETTINGS, rules, tmp_path, RunOptions())
+        assert (tmp_path / LOCK_NAME).exists()
     assert not (tmp_path / "mentions.jsonl").exists()
 
 

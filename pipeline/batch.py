@@ -96,6 +96,7 @@ def run_batch(
     Raises:
         PolicyExtractError: when another run holds `out_dir`, or the Dask extra is missing.
     """
+    check_folders(out_dir, options.cache_dir or out_dir / ".cache")
     progress = Progress()
     versions = _versions(settings, code_digest())
     cache = ExtractionCache(
@@ -173,6 +174,18 @@ def run_batch(
             if engine is not None:
                 engine.close()
     return written, progress
+
+
+def check_folders(out_dir: Path, cache_dir: Path) -> None:
+    """Refuse, before any work, an output or cache folder that is a file (or /dev/null).
+
+    Raises:
+        PolicyExtractError: naming the path and what it should be.
+    """
+    uses = {out_dir: "--out names the folder the datasets go in", cache_dir: "the cache (--cache DIR) is a folder"}
+    for folder, what in uses.items():
+        if folder.exists() and not folder.is_dir():
+            raise PolicyExtractError(Messages.E010.format(path=shown_path(folder), what=f"{what}; name another"))
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
+import stat
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -90,9 +92,19 @@ class ExtractionCache:
     def get(self, article: Article) -> Rendered | None:
         """The stored rendering of this article, or None when there is none or it is damaged."""
         try:
-            data = self._path(article).read_bytes()
-        except OSError:  # missing, unreadable, or a folder where the entry should be
+            # O_NONBLOCK: a FIFO put where an entry goes must not hang the run; only a plain file is read.
+            handle = os.open(self._path(article), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:  # missing, unreadable, a link, or a bucket that is a file
             return None
+        try:
+            if not stat.S_ISREG(os.fstat(handle).st_mode):  # a folder, a FIFO, a device
+                return None
+            with os.fdopen(handle, "rb", closefd=False) as stream:
+                data = stream.read()
+        except OSError:
+            return None
+        finally:
+            os.close(handle)
         return _decode(data)
 
     def put(self, article: Article, rendered: Rendered) -> None:

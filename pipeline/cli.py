@@ -23,7 +23,7 @@ import typer
 from tqdm import tqdm
 
 from . import __version__
-from .batch import Progress, RunOptions, run_batch
+from .batch import Progress, RunOptions, check_folders, run_batch
 from .corpus import (
     MAX_ARTICLE_CHARACTERS,
     Selection,
@@ -218,6 +218,7 @@ def run(
         iter_articles(paths, encoding=encoding, max_length=MAX_ARTICLE_CHARACTERS, sheet=sheet, selection=selection)
     )
     with _reported():
+        check_folders(out, cache or out / ".cache")
         checked = load_checked_rules(patterns, cache or out / ".cache")
         for warning in checked.warnings:
             _warn(f"warning: {warning}")

@@ -6,7 +6,11 @@ always writes the good article, and the bad one is skipped with a one-line reaso
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +18,9 @@ from conftest import PATTERNS_DIR
 
 from pipeline import workers
 from pipeline.batch import RunOptions, run_batch
-from pipeline.corpus import iter_articles, read_gold
+from pipeline.corpus import Selection, iter_articles, read_gold
+from pipeline.errors import PolicyExtractError
+from pipeline.lock import LOCK_NAME
 from pipeline.patterns import RuleSet
 from pipeline.types import PipelineSettings
 
@@ -88,3 +94,198 @@ def test_an_internal_error_costs_only_its_article(tmp_path: Path, rules: RuleSet
     (skipped,) = manifest["skipped"]
     assert "internal error (RuntimeError: tripped)" in skipped["reason"]
     assert "please report it" in skipped["reason"]
+
+
+def _corpus(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir(exist_ok=True)
+    (corpus / "good.md").write_text(GOOD, encoding="utf-8")
+    return corpus
+
+
+def _run(corpus: Path, out: Path, rules: RuleSet, **options) -> dict:
+    manifest, _ = run_batch(
+        iter_articles([corpus], **options.pop("read", {})), SETTINGS, rules, out, RunOptions(**options)
+    )
+    return manifest
+
+
+# --- 1. never outside --out -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["symlink", "folder"])
+def test_a_lock_that_is_not_a_plain_file_is_refused_and_its_target_untouched(
+    tmp_path: Path, rules: RuleSet, kind: str
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    if kind == "symlink":
+        (out / LOCK_NAME).symlink_to(victim)
+    else:
+        (out / LOCK_NAME).mkdir()
+    with pytest.raises(PolicyExtractError, match="the lock is a plain file"):
+        _run(_corpus(tmp_path), out, rules)
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+    assert not (out / "mentions.jsonl").exists()
+
+
+def test_a_stale_lock_is_taken_over(tmp_path: Path, rules: RuleSet) -> None:
+    """A lock whose pid is dead, or alive but another process (a reused pid: its start time differs)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        for holder in (
+            {"tool": "policy-extract", "pid": 2**22 + 17, "started": 1},
+            {"tool": "policy-extract", "pid": sleeper.pid, "started": -1},
+            "12345 from an old version",
+        ):
+            (out / LOCK_NAME).write_text(json.dumps(holder), encoding="utf-8")
+            assert _run(_corpus(tmp_path), out, rules)["articles"] == 1
+            assert not (out / LOCK_NAME).exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_only_the_tools_own_temporary_files_are_cleaned_up(tmp_path: Path, rules: RuleSet) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".notes.tmp").write_text("mine\n", encoding="utf-8")
+    (out / ".policy-extract-mentions.jsonl.abc.tmp").write_text("left by a killed run\n", encoding="utf-8")
+    _run(_corpus(tmp_path), out, rules)
+    assert (out / ".notes.tmp").read_text(encoding="utf-8") == "mine\n"
+    assert not list(out.glob(".policy-extract-*"))
+
+
+def test_outputs_get_ordinary_file_modes(tmp_path: Path, rules: RuleSet) -> None:
+    out = tmp_path / "out"
+    _run(_corpus(tmp_path), out, rules)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    for name in ("mentions.jsonl", "mentions.csv", "articles.csv", "manifest.json"):
+        assert stat.S_IMODE((out / name).stat().st_mode) == 0o666 & ~mask, name
+
+
+# --- 3. the cache ----------------------------------------------------------------------------------
+
+
+def test_a_fifo_in_the_cache_is_recomputed_never_waited_on(tmp_path: Path, rules: RuleSet) -> None:
+    out = tmp_path / "out"
+    _run(_corpus(tmp_path), out, rules)
+    (entry,) = (out / ".cache").glob("*/*.entry")
+    entry.unlink()
+    os.mkfifo(entry)
+    manifest = _run(_corpus(tmp_path), tmp_path / "again", rules, cache_dir=out / ".cache")
+    assert manifest["run"]["processed"] == 1
+
+
+# --- 4. symbolic links and the output folder -------------------------------------------------------
+
+
+def test_links_out_of_an_input_folder_are_skipped_unless_followed(tmp_path: Path, rules: RuleSet) -> None:
+    corpus = _corpus(tmp_path)
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text("---\nid: outside\n---\nThe World Bank lent more.\n", encoding="utf-8")
+    (corpus / "link.md").symlink_to(outside)
+    manifest = _run(corpus, tmp_path / "out", rules)
+    (skipped,) = manifest["skipped"]
+    assert "outside the folder being read" in skipped["reason"]
+    followed = _run(corpus, tmp_path / "followed", rules, read={"selection": Selection(follow_symlinks=True)})
+    assert followed["articles"] == 2 and not followed["skipped"]
+
+
+def test_out_inside_an_input_folder_is_never_read_back(tmp_path: Path, rules: RuleSet) -> None:
+    corpus = _corpus(tmp_path)
+    out = corpus / "out"
+    selection = Selection(exclude=(out,))
+    for _ in range(2):  # the second run would find mentions.jsonl in the folder it reads
+        manifest = _run(corpus, out, rules, read={"selection": selection})
+        assert manifest["articles"] == 1 and not manifest["skipped"]
+
+
+def test_overlapping_paths_and_upper_case_suffixes_read_once(tmp_path: Path, rules: RuleSet) -> None:
+    corpus = _corpus(tmp_path)
+    (corpus / "LOUD.TXT").write_text("The Asian Development Bank met.\n", encoding="utf-8")
+    (corpus / "Mixed.Md").write_text("The World Bank met.\n", encoding="utf-8")
+    items = iter_articles([corpus, corpus / "good.md", corpus / "LOUD.TXT"])
+    manifest, _ = run_batch(items, SETTINGS, rules, tmp_path / "out", RunOptions())
+    assert manifest["articles"] == 3 and not manifest["skipped"]
+
+
+# --- 9. clear errors ---------------------------------------------------------------------------------
+
+
+def test_out_that_is_a_file_or_a_cache_that_is_a_file_is_refused(tmp_path: Path, rules: RuleSet) -> None:
+    plain = tmp_path / "plain"
+    plain.write_text("x", encoding="utf-8")
+    with pytest.raises(PolicyExtractError, match="is not a folder; --out"):
+        _run(_corpus(tmp_path), plain, rules)
+    with pytest.raises(PolicyExtractError, match="is not a folder; the cache"):
+        _run(_corpus(tmp_path), tmp_path / "out", rules, cache_dir=plain)
+
+
+def test_a_full_disk_keeps_the_previous_datasets(tmp_path: Path, rules: RuleSet, monkeypatch) -> None:
+    out = tmp_path / "out"
+    _run(_corpus(tmp_path), out, rules)
+    before = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
+    real_replace = os.replace
+
+    def full(source, destination):
+        if str(destination).endswith("mentions.jsonl"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(PolicyExtractError, match=r"No space left on device.*previous datasets are left"):
+        _run(_corpus(tmp_path), out, rules, force=True)
+    assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
+    assert not list(out.glob(".policy-extract-*"))
+
+
+def test_a_folder_where_a_dataset_goes_replaces_nothing(tmp_path: Path, rules: RuleSet) -> None:
+    out = tmp_path / "out"
+    _run(_corpus(tmp_path), out, rules)
+    (out / "mentions.jsonl").unlink()
+    (out / "mentions.jsonl").mkdir()
+    before = (out / "manifest.json").read_bytes()
+    with pytest.raises(PolicyExtractError, match="is a folder where a dataset goes; nothing was replaced"):
+        _run(_corpus(tmp_path), out, rules, force=True)
+    assert (out / "manifest.json").read_bytes() == before
+    assert not list(out.glob(".policy-extract-*"))
+
+
+def test_a_run_that_reads_no_article_keeps_the_datasets(tmp_path: Path, rules: RuleSet) -> None:
+    out = tmp_path / "out"
+    _run(_corpus(tmp_path), out, rules)
+    before = (out / "mentions.jsonl").read_bytes()
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(PolicyExtractError, match="no article was read"):
+        _run(tmp_path / "empty", out, rules)
+    assert (out / "mentions.jsonl").read_bytes() == before
+
+
+# --- 7. every line break round-trips -------------------------------------------------------------
+
+LINE_BREAKS = ["\u2028", "\u2029", "\u0085", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\r"]
+
+
+def test_every_unicode_line_break_survives_a_run_and_a_re_run(tmp_path: Path, rules: RuleSet) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    lines = [
+        json.dumps({"text": f"The World Bank{brk}lent $2 billion.", "meta": {"id": f"b{n}"}})
+        for n, brk in enumerate(LINE_BREAKS)
+    ]
+    (corpus / "breaks.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    first = _run(corpus, tmp_path / "first", rules)
+    assert first["articles"] == len(LINE_BREAKS) and not first["skipped"]
+    records = read_gold(tmp_path / "first" / "mentions.jsonl")
+    assert [records[f"b{n}"]["text"] for n in range(len(LINE_BREAKS))] == [
+        f"The World Bank{brk}lent $2 billion." for brk in LINE_BREAKS
+    ]
+    again = _run(tmp_path / "first" / "mentions.jsonl", tmp_path / "second", rules)
+    assert again["articles"] == len(LINE_BREAKS)
+    assert (tmp_path / "second" / "mentions.jsonl").read_bytes() == (tmp_path / "first" / "mentions.jsonl").read_bytes()

@@ -159,7 +159,12 @@ def run_batch(
                     **versions,
                     "patterns": rules.file_digests,
                     "inputs": dict(sorted(inputs.items())),
-                    "run": {**progress.summary(), "engine": options.engine, "workers": options.workers},
+                    "run": {
+                        **progress.summary(),
+                        "engine": options.engine,
+                        "workers": options.workers,
+                        "worker_restarts": getattr(engine, "restarts", 0),
+                    },
                 },
                 progress.skipped,
             )
@@ -169,6 +174,9 @@ def run_batch(
             raise PolicyExtractError(Messages.E008.format(path=shown_path(out_dir), problem=problem)) from error
         except BaseException:
             writer.abort()
+            if engine is not None:
+                engine.close(abort=True)
+                engine = None
             raise
         finally:
             if engine is not None:

@@ -11,6 +11,7 @@ breaks. A paragraph opened by a `\\b` line (the examples) is printed as written.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -57,6 +58,10 @@ ModelOption = Annotated[str, typer.Option("--model", metavar="NAME", help="Insta
 def _fail(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=2)
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def _warn(message: str) -> None:
@@ -194,6 +199,8 @@ def run(
     """
     paths = paths or [DEFAULT_ARTICLES]
     out = out.absolute()
+    for stop in (signal.SIGTERM, signal.SIGHUP):  # end as Ctrl-C does: temporary files removed, workers stopped
+        signal.signal(stop, _interrupted)
     settings = PipelineSettings(model=model, patterns_dir=patterns)
     options = RunOptions(
         workers=workers or os.cpu_count() or 1,

@@ -9,9 +9,15 @@ rules.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any, Protocol
 
@@ -22,6 +28,7 @@ from .types import Article, PipelineSettings, Skipped
 
 # More partitions than workers, so that one slow partition does not idle the others.
 PARTITIONS_PER_WORKER = 2
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 class Engine(Protocol):
@@ -31,7 +38,7 @@ class Engine(Protocol):
 
     def collect(self, handle: Any) -> list[Rendered | Skipped]: ...
 
-    def close(self) -> None: ...
+    def close(self, *, abort: bool = False) -> None: ...
 
 
 def partitions(articles: Sequence[Article], count: int) -> list[Sequence[Article]]:
@@ -66,25 +73,56 @@ class LocalEngine:
         self.workers = workers
         self.task = _task(settings, rules, batch_size)
         self._pool: ProcessPoolExecutor | None = None
+        self.restarts = 0
         pipeline_for(settings, rules)
 
-    def submit(self, articles: Sequence[Article]) -> list[Rendered | Skipped] | list[Future[list[Rendered | Skipped]]]:
+    def submit(self, articles: Sequence[Article]) -> Any:
         if self.workers == 1:
             return self.task(articles)
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
-        return [
-            self._pool.submit(self.task, part) for part in partitions(articles, self.workers * PARTITIONS_PER_WORKER)
-        ]
+        return [(part, self._started().submit(self.task, part)) for part in self._partitions(articles)]
 
-    def collect(self, handle: list[Any]) -> list[Rendered | Skipped]:
+    def collect(self, handle: Any) -> list[Rendered | Skipped]:
+        """The renderings of a chunk; a partition whose worker died (killed, out of memory) is retried once.
+
+        Raises:
+            PolicyExtractError: when its worker dies a second time; what was done is cached.
+        """
         if self.workers == 1:
             return handle
-        return [rendered for future in handle for rendered in future.result()]
+        done: list[Rendered | Skipped] = []
+        for part, future in handle:
+            try:
+                done += future.result()
+            except BrokenProcessPool:
+                self.restarts += 1
+                self.close(abort=True)
+                try:
+                    done += self._started().submit(self.task, part).result()
+                except BrokenProcessPool as error:
+                    raise PolicyExtractError(Messages.E011.format(articles=len(part), first=part[0].where)) from error
+        return done
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+    def close(self, *, abort: bool = False) -> None:
+        if self._pool is None:
+            return
+        if abort:  # a signal or a dead worker: stop at once instead of finishing the partitions under way
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.kill()
+        self._pool.shutdown(wait=not abort, cancel_futures=True)
+        self._pool = None
+
+    def _partitions(self, articles: Sequence[Article]) -> list[Sequence[Article]]:
+        return partitions(articles, self.workers * PARTITIONS_PER_WORKER)
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
+            )
+        return self._pool
 
 
 class DaskEngine:
@@ -125,7 +163,29 @@ class DaskEngine:
     def collect(self, handle: Any) -> list[Rendered | Skipped]:
         return [rendered for part in self._client.gather(handle) for rendered in part]
 
-    def close(self) -> None:
+    def close(self, *, abort: bool = False) -> None:
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker end when the run's process does, however it ends (SIGKILL, the OOM killer).
+
+    Linux's `prctl(PR_SET_PDEATHSIG)` has the kernel kill the worker; elsewhere a thread
+    watches the parent's pid. A parent already gone by now ends the worker at once.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError):
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)

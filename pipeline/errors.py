@@ -104,6 +104,10 @@ class Messages:
     )
     E009 = "{path} is a folder where a dataset goes; nothing was replaced; move the folder away and run again"
     E010 = "{path} is not a folder; {what}"
+    E011 = (
+        "a worker process died twice on the {articles} articles from {first} (killed, or out of memory?); "
+        "the articles done so far are cached: run again to go on, or leave that article out"
+    )
     G001 = "{path}, line {line}: {problem}"
     G002 = (
         "{path}, line {line}: span {start}-{end} {label} says {text!r} but the article has {actual!r} "

@@ -11,6 +11,7 @@ import time
 from itertools import cycle, islice
 from pathlib import Path
 
+import psutil
 import pytest
 from conftest import CORPUS_DIR, PATTERNS_DIR, ROOT
 from hypothesis import HealthCheck, given, settings
@@ -126,3 +127,45 @@ def test_arbitrary_unicode_same_with_one_or_two_workers(tmp_path: Path, rules, t
         outputs.append({name: (out / name).read_bytes() for name in DATASETS})
     assert outputs[0] == outputs[1]
     assert len(read_gold(tmp_path / f"w1-{abs(hash(tuple(texts)))}" / "mentions.jsonl")) == len(texts)
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_stopped_run_ends_fast_and_leaves_no_worker_lock_or_temporary(tmp_path: Path, stop: signal.Signals) -> None:
+    corpus = _fault_corpus(tmp_path / "corpus")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "pipeline", "run", str(corpus), "--out", str(out), "--workers", "2"]
+    victim = subprocess.Popen(
+        [*command, "--chunk-size", "2"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while not any((out / ".cache").glob("*/*.entry")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = psutil.Process(victim.pid).children(recursive=True)
+    assert workers, "the run started no worker"
+    victim.send_signal(stop)
+    victim.wait(timeout=10)  # "within a second or two" once the signal lands; 10 s is generous
+    _gone, alive = psutil.wait_procs(workers, timeout=5)
+    assert not alive, f"workers left behind: {alive}"
+    assert not (out / LOCK_NAME).exists()
+    assert not list(out.glob(".policy-extract-*"))
+    assert not (out / "mentions.jsonl").exists()
+
+
+def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
+    corpus = _fault_corpus(tmp_path / "corpus")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "pipeline", "run", str(corpus), "--out", str(out), "--workers", "2"]
+    victim = subprocess.Popen(
+        [*command, "--chunk-size", "2"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while not any((out / ".cache").glob("*/*.entry")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = psutil.Process(victim.pid).children(recursive=True)
+    victim.kill()
+    victim.wait()
+    _gone, alive = psutil.wait_procs(workers, timeout=5)
+    assert not alive, f"workers outlived their parent: {alive}"
+    # The dead run's lock is stale: the next run takes it over.
+    rerun = subprocess.run(command, cwd=ROOT, capture_output=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr

@@ -11,10 +11,13 @@ import json
 import os
 import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 from conftest import PATTERNS_DIR
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import workers
 from pipeline.batch import RunOptions, run_batch
@@ -22,7 +25,7 @@ from pipeline.corpus import Selection, iter_articles, read_gold
 from pipeline.errors import PolicyExtractError
 from pipeline.lock import LOCK_NAME
 from pipeline.patterns import RuleSet
-from pipeline.types import PipelineSettings
+from pipeline.types import Article, PipelineSettings, Skipped
 
 SETTINGS = PipelineSettings(patterns_dir=PATTERNS_DIR)
 GOOD = "---\nid: good\ndate: 2021-07-01\n---\nThe Asian Development Bank (ADB) lent $2 billion in May 2021.\n"
@@ -289,3 +292,77 @@ def test_every_unicode_line_break_survives_a_run_and_a_re_run(tmp_path: Path, ru
     again = _run(tmp_path / "first" / "mentions.jsonl", tmp_path / "second", rules)
     assert again["articles"] == len(LINE_BREAKS)
     assert (tmp_path / "second" / "mentions.jsonl").read_bytes() == (tmp_path / "first" / "mentions.jsonl").read_bytes()
+
+
+# --- fuzz: random front matter, JSONL lines and bytes never raise, and every good article is read -------
+
+YAML_PIECES = st.sampled_from(
+    [
+        "id: x",
+        "date: 2021-01-01",
+        "date: 20210101",
+        "date: [2021-01-01]",
+        "a: &x [1, 2, {b: 2021-01-01}]",
+        "b: [*x, *x, *x]",
+        "c: !!binary aGk=",
+        "d: !!set {a, b}",
+        "? [a, b]\n: c",
+        "1: one",
+        "'1': one",
+        "e: .nan",
+        "f: -.inf",
+        'g: "\\ud800"',
+        "h: " + "[" * 30,
+        "- item",
+        "\t",
+        "---",
+        "...",
+        "%YAML 1.2",
+        "i: !!python/object:os.system ls",
+    ]
+)
+FRONT_MATTER = st.lists(st.one_of(YAML_PIECES, st.text(max_size=20)), max_size=12).map("\n".join)
+JSONL_LINE = st.one_of(
+    st.binary(max_size=80),
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+        max_leaves=10,
+    ).map(lambda value: json.dumps({"text": "The World Bank.", "meta": {"x": value}}).encode()),
+)
+
+
+def _read_all(paths: list[Path]) -> list[Article | Skipped]:
+    items = list(iter_articles(paths))
+    for item in items:
+        if isinstance(item, Article):  # whatever was read can be written as strict JSON in UTF-8
+            json.dumps({"text": item.text, "meta": item.meta}, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        else:
+            assert "\n" not in item.reason
+    return items
+
+
+@settings(max_examples=150, deadline=None)
+@given(header=FRONT_MATTER)
+def test_random_front_matter_never_raises(header: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        bad = Path(folder) / "random.md"
+        bad.write_text(
+            f"---\n{header}\n---\nThe Asian Development Bank met.\n", encoding="utf-8", errors="surrogatepass"
+        )
+        good = Path(folder) / "good.md"
+        good.write_text(GOOD, encoding="utf-8")
+        items = _read_all([good, bad])
+        assert isinstance(items[0], Article) and items[0].id == "good"
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(JSONL_LINE, max_size=6), noise=st.binary(max_size=200))
+def test_random_jsonl_lines_and_bytes_never_raise(lines: list[bytes], noise: bytes) -> None:
+    good = json.dumps({"text": "The World Bank lent $2 billion.", "meta": {"id": "good"}}).encode()
+    with tempfile.TemporaryDirectory() as folder:
+        records = Path(folder) / "random.jsonl"
+        records.write_bytes(b"\n".join([*lines, good, noise.replace(b"\n", b"")]) + b"\n")
+        (Path(folder) / "noise.txt").write_bytes(noise)
+        items = _read_all([records, Path(folder) / "noise.txt"])
+        assert any(isinstance(item, Article) and item.id == "good" for item in items)

@@ -255,7 +255,7 @@ def test_cli_run_into_a_file_exits_2_saying_what_to_do(tmp_path: Path) -> None:
     result = _invoke("run", tmp_path / "good.md", "--out", taken, "--patterns", PATTERNS_DIR)
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {taken}")
-    assert result.stderr.rstrip().endswith("check the path and its permissions, or use another folder")
+    assert result.stderr.rstrip().endswith("is not a folder; --out names the folder the datasets go in; name another")
 
 
 # --- check-patterns -------------------------------------------------------------------------------

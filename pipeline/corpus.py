@@ -346,12 +346,17 @@ def _parse_gold_line(file: Path, number: int, line: str, check_nesting: bool) ->
         record = json.loads(line)
     except json.JSONDecodeError as error:
         raise fail(f"not valid JSON: {error}; write one JSON object per line") from error
+    except (ValueError, RecursionError) as error:  # a number beyond Python's digits, nesting beyond its stack
+        raise fail("numbers or nesting beyond what JSON readers take; write one JSON object per line") from error
     if not isinstance(record, dict) or not isinstance(record.get("text"), str):
         raise fail("expected an object with `text`, `meta` and `spans`")
     if not isinstance(record.get("meta"), dict) or "id" not in record["meta"]:
         raise fail("`meta.id` is missing; give the record an id")
+    spans = record.get("spans") or []
+    if not isinstance(spans, list) or not all(isinstance(span, dict) for span in spans):
+        raise fail('`spans` must be a list of objects like {"start": 0, "end": 3, "label": "ORG", "text": "..."}')
     text = record["text"]
-    for span in record.get("spans") or []:
+    for span in spans:
         start, end, label = span.get("start"), span.get("end"), span.get("label")
         if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
             raise fail(f"span {start}-{end} lies outside the text (length {len(text)}); fix its offsets")

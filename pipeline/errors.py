@@ -108,6 +108,10 @@ class Messages:
         "a worker process died twice on the {articles} articles from {first} (killed, or out of memory?); "
         "the articles done so far are cached: run again to go on, or leave that article out"
     )
+    E012 = (
+        "model {model!r} is not installed: pip install it, or give --model an installed package's name or the "
+        "folder of a saved pipeline"
+    )
     G001 = "{path}, line {line}: {problem}"
     G002 = (
         "{path}, line {line}: span {start}-{end} {label} says {text!r} but the article has {actual!r} "

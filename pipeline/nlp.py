@@ -15,6 +15,7 @@ from spacy.language import Language
 
 from . import __version__
 from .components import acronyms, dates, money, policy_spans  # noqa: F401  (registers the factories)
+from .errors import Messages, PolicyExtractError
 from .patterns import RuleSet, load_rules
 from .spans import SPANS_KEY
 from .types import PipelineSettings
@@ -42,8 +43,12 @@ def build_nlp(settings: PipelineSettings, rules: RuleSet | None = None) -> Langu
 
     Raises:
         PatternFileError: when a file in `settings.patterns_dir` is malformed.
+        PolicyExtractError: when the model is not installed.
     """
-    nlp = spacy.load(settings.model, exclude=list(settings.exclude))
+    try:
+        nlp = spacy.load(settings.model, exclude=list(settings.exclude))
+    except OSError as error:  # spaCy's E050: neither an installed package nor a saved pipeline's folder
+        raise PolicyExtractError(Messages.E012.format(model=settings.model)) from error
     if not settings.use_rules:
         return nlp
     return add_policy_pipes(nlp, rules or load_rules(settings.patterns_dir))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import stat
 import subprocess
 import tempfile
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from pipeline import workers
 from pipeline.batch import RunOptions, run_batch
 from pipeline.corpus import Selection, iter_articles, read_gold
-from pipeline.errors import PolicyExtractError
+from pipeline.errors import GoldError, PolicyExtractError
 from pipeline.lock import LOCK_NAME
 from pipeline.patterns import RuleSet
 from pipeline.types import Article, PipelineSettings, Skipped
@@ -366,3 +367,28 @@ def test_random_jsonl_lines_and_bytes_never_raise(lines: list[bytes], noise: byt
         (Path(folder) / "noise.txt").write_bytes(noise)
         items = _read_all([records, Path(folder) / "noise.txt"])
         assert any(isinstance(item, Article) and item.id == "good" for item in items)
+
+
+def test_a_missing_model_is_one_line(tmp_path: Path, rules: RuleSet) -> None:
+    settings = PipelineSettings(model="no_such_model", patterns_dir=PATTERNS_DIR)
+    with pytest.raises(PolicyExtractError, match="model 'no_such_model' is not installed"):
+        run_batch(iter_articles([_corpus(tmp_path)]), settings, rules, tmp_path / "out", RunOptions(force=True))
+    assert not (tmp_path / "out" / "mentions.jsonl").exists()
+
+
+MALFORMED_GOLD = [
+    ('{"text": "abc", "meta": {"id": "a"}, "spans": [1, 2]}', "`spans` must be a list of objects"),
+    ('{"text": "abc", "meta": {"id": "a"}, "spans": "ORG"}', "`spans` must be a list of objects"),
+    ("[" * 100_000, "nesting beyond what JSON readers take"),
+    ('{"text": "abc", "meta": {"id": ' + "7" * 5000 + "}}", "numbers or nesting beyond"),
+    ('{"text": "abc", "meta": {"id": "a"}, "spans": [{"start": "0", "end": 1}]}', "lies outside the text"),
+]
+
+
+@pytest.mark.parametrize(("line", "message"), MALFORMED_GOLD, ids=range(len(MALFORMED_GOLD)))
+def test_malformed_gold_or_predictions_are_one_line(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "gold.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    with pytest.raises(GoldError, match=re.escape(message)) as raised:
+        read_gold(path)
+    assert "\n" not in str(raised.value)

@@ -15,8 +15,9 @@ import os
 import signal
 import threading
 import time
+import weakref
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any, Protocol
@@ -74,12 +75,17 @@ class LocalEngine:
         self.task = _task(settings, rules, batch_size)
         self._pool: ProcessPoolExecutor | None = None
         self.restarts = 0
+        self._submitted: weakref.WeakSet[Future[list[Rendered | Skipped]]] = weakref.WeakSet()
         pipeline_for(settings, rules)
 
     def submit(self, articles: Sequence[Article]) -> Any:
         if self.workers == 1:
             return self.task(articles)
-        return [(part, self._started().submit(self.task, part)) for part in self._partitions(articles)]
+        try:
+            return [(part, self._submit(part)) for part in self._partitions(articles)]
+        except BrokenProcessPool:  # a worker died between two chunks
+            self._restart()
+            return [(part, self._submit(part)) for part in self._partitions(articles)]
 
     def collect(self, handle: Any) -> list[Rendered | Skipped]:
         """The renderings of a chunk; a partition whose worker died (killed, out of memory) is retried once.
@@ -94,10 +100,10 @@ class LocalEngine:
             try:
                 done += future.result()
             except BrokenProcessPool:
-                self.restarts += 1
-                self.close(abort=True)
+                if future in self._submitted:  # not a partition of a pool already replaced
+                    self._restart()
                 try:
-                    done += self._started().submit(self.task, part).result()
+                    done += self._submit(part).result()
                 except BrokenProcessPool as error:
                     raise PolicyExtractError(Messages.E011.format(articles=len(part), first=part[0].where)) from error
         return done
@@ -110,6 +116,16 @@ class LocalEngine:
                 process.kill()
         self._pool.shutdown(wait=not abort, cancel_futures=True)
         self._pool = None
+
+    def _submit(self, part: Sequence[Article]) -> Future[list[Rendered | Skipped]]:
+        future = self._started().submit(self.task, part)
+        self._submitted.add(future)
+        return future
+
+    def _restart(self) -> None:
+        self.restarts += 1
+        self.close(abort=True)
+        self._submitted.clear()
 
     def _partitions(self, articles: Sequence[Article]) -> list[Sequence[Article]]:
         return partitions(articles, self.workers * PARTITIONS_PER_WORKER)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -169,3 +170,20 @@ def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
     # The dead run's lock is stale: the next run takes it over.
     rerun = subprocess.run(command, cwd=ROOT, capture_output=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_its_partition_retried(tmp_path: Path) -> None:
+    corpus = _fault_corpus(tmp_path / "corpus")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "pipeline", "run", str(corpus), "--out", str(out), "--workers", "2"]
+    run = subprocess.Popen([*command, "--chunk-size", "4"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not any((out / ".cache").glob("*/*.entry")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = psutil.Process(run.pid).children(recursive=True)
+    assert workers, "the run started no worker"
+    workers[0].kill()  # as the OOM killer would
+    assert run.wait(timeout=300) == 0, run.stderr.read()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["articles"] == FAULT_CORPUS_ARTICLES
+    assert manifest["run"]["worker_restarts"] >= 1

@@ -47,20 +47,37 @@ def _fault_corpus(folder: Path) -> Path:
     return folder
 
 
-def _cli(corpus: Path, out: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "pipeline", "run", str(corpus), "--out", str(out), "--workers", "1"]
-    command += ["--chunk-size", "1"]
-    command += ["--patterns", str(PATTERNS_DIR)]
+def _command(corpus: Path, out: Path, workers: int = 1) -> list[str]:
+    command = [sys.executable, "-m", "pipeline", "run", str(corpus), "--out", str(out), "--workers", str(workers)]
+    return [*command, "--patterns", str(PATTERNS_DIR)]
+
+
+def _cli(corpus: Path, out: Path, *, workers: int = 1, chunk_size: int = 1) -> subprocess.Popen:
+    command = [*_command(corpus, out, workers), "--chunk-size", str(chunk_size)]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _first_entry_written(out: Path) -> None:
+    """Wait until a run has cached its first article (it is then at work, its workers started)."""
+    deadline = time.monotonic() + 60
+    while not any((out / ".cache").glob("*/*.entry")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _running_with_workers(tmp_path: Path, chunk_size: int = 2) -> tuple[subprocess.Popen, list[psutil.Process]]:
+    """A two-worker run at work on the fault corpus, and its worker processes."""
+    run = _cli(_fault_corpus(tmp_path / "corpus"), tmp_path / "out", workers=2, chunk_size=chunk_size)
+    _first_entry_written(tmp_path / "out")
+    workers = psutil.Process(run.pid).children(recursive=True)
+    assert workers, "the run started no worker"
+    return run, workers
 
 
 def test_killed_run_leaves_no_partial_output_and_rerun_matches(tmp_path: Path, rules) -> None:
     corpus = _fault_corpus(tmp_path / "corpus")
     out = tmp_path / "out"
     victim = _cli(corpus, out)
-    deadline = time.monotonic() + 60
-    while not any((out / ".cache").glob("*/*.entry")) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _first_entry_written(out)
     victim.send_signal(signal.SIGKILL)
     victim.wait()
     assert not any((out / name).exists() for name in DATASETS), "a killed first run left a dataset"
@@ -132,58 +149,33 @@ def test_arbitrary_unicode_same_with_one_or_two_workers(tmp_path: Path, rules, t
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 def test_a_stopped_run_ends_fast_and_leaves_no_worker_lock_or_temporary(tmp_path: Path, stop: signal.Signals) -> None:
-    corpus = _fault_corpus(tmp_path / "corpus")
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "pipeline", "run", str(corpus), "--out", str(out), "--workers", "2"]
-    victim = subprocess.Popen(
-        [*command, "--chunk-size", "2"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 60
-    while not any((out / ".cache").glob("*/*.entry")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    workers = psutil.Process(victim.pid).children(recursive=True)
-    assert workers, "the run started no worker"
+    victim, workers = _running_with_workers(tmp_path)
     victim.send_signal(stop)
     victim.wait(timeout=10)  # "within a second or two" once the signal lands; 10 s is generous
     _gone, alive = psutil.wait_procs(workers, timeout=5)
     assert not alive, f"workers left behind: {alive}"
+    out = tmp_path / "out"
     assert not (out / LOCK_NAME).exists()
     assert not list(out.glob(".policy-extract-*"))
     assert not (out / "mentions.jsonl").exists()
 
 
 def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
-    corpus = _fault_corpus(tmp_path / "corpus")
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "pipeline", "run", str(corpus), "--out", str(out), "--workers", "2"]
-    victim = subprocess.Popen(
-        [*command, "--chunk-size", "2"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 60
-    while not any((out / ".cache").glob("*/*.entry")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    workers = psutil.Process(victim.pid).children(recursive=True)
+    victim, workers = _running_with_workers(tmp_path)
     victim.kill()
     victim.wait()
     _gone, alive = psutil.wait_procs(workers, timeout=5)
     assert not alive, f"workers outlived their parent: {alive}"
     # The dead run's lock is stale: the next run takes it over.
+    command = _command(tmp_path / "corpus", tmp_path / "out", workers=2)
     rerun = subprocess.run(command, cwd=ROOT, capture_output=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
 
 
 def test_a_worker_killed_mid_run_is_replaced_and_its_partition_retried(tmp_path: Path) -> None:
-    corpus = _fault_corpus(tmp_path / "corpus")
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "pipeline", "run", str(corpus), "--out", str(out), "--workers", "2"]
-    run = subprocess.Popen([*command, "--chunk-size", "4"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not any((out / ".cache").glob("*/*.entry")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    workers = psutil.Process(run.pid).children(recursive=True)
-    assert workers, "the run started no worker"
+    run, workers = _running_with_workers(tmp_path, chunk_size=4)
     workers[0].kill()  # as the OOM killer would
     assert run.wait(timeout=300) == 0, run.stderr.read()
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["articles"] == FAULT_CORPUS_ARTICLES
     assert manifest["run"]["worker_restarts"] >= 1

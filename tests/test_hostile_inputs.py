@@ -363,7 +363,8 @@ def test_random_jsonl_lines_and_bytes_never_raise(lines: list[bytes], noise: byt
     good = json.dumps({"text": "The World Bank lent $2 billion.", "meta": {"id": "good"}}).encode()
     with tempfile.TemporaryDirectory() as folder:
         records = Path(folder) / "random.jsonl"
-        records.write_bytes(b"\n".join([*lines, good, noise.replace(b"\n", b"")]) + b"\n")
+        # The good line first: bytes at the very start could be a byte-order mark, which names the file's codec.
+        records.write_bytes(b"\n".join([good, *lines, noise.replace(b"\n", b"")]) + b"\n")
         (Path(folder) / "noise.txt").write_bytes(noise)
         items = _read_all([records, Path(folder) / "noise.txt"])
         assert any(isinstance(item, Article) and item.id == "good" for item in items)

@@ -85,8 +85,10 @@ def text_problem(text: str) -> str | None:
 def codec_problem(encoding: str) -> str | None:
     """Why `encoding` cannot decode article files (no such codec, or not a text codec), or None.
 
-    >>> codec_problem("cp1252") is None, codec_problem("klingon"), codec_problem("rot13")
-    (True, 'no codec of that name', 'not a text encoding')
+    >>> codec_problem("cp1252") is None, codec_problem("utf-16") is None
+    (True, True)
+    >>> codec_problem("klingon"), codec_problem("rot13")
+    ('no codec of that name', 'not a text encoding')
     """
     try:
         codecs.lookup(encoding)
@@ -96,6 +98,8 @@ def codec_problem(encoding: str) -> str | None:
         b"x".decode(encoding)
     except LookupError:
         return "not a text encoding"
+    except UnicodeDecodeError:  # a text codec that needs more than one byte (UTF-16)
+        pass
     return None
 
 

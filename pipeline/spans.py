@@ -8,6 +8,7 @@ records (mappings with `start`, `end`, `label`), with no spaCy import.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import groupby
 from typing import Any
 
 # The `doc.spans` group that holds the scored spans, and the name of the scores `nlp.evaluate` reports.
@@ -114,13 +115,19 @@ def drop_contained_same_label(spans: Sequence[SpanRecord]) -> list[Any]:
     ...     {"start": 0, "end": 12, "label": "ORG", "text": "Bank of Laos"},
     ...     {"start": 0, "end": 4, "label": "ORG", "text": "Bank"}])]
     ['Bank of Laos']
+
+    Sorted by label and start, a span lies inside a longer one exactly when a span that starts
+    earlier reaches its end, or one with the same start ends later: one sweep, not all pairs.
     """
-    return [
-        span
-        for span in spans
-        if not any(
-            other["label"] == span["label"]
-            and strictly_contains(other["start"], other["end"], span["start"], span["end"])
-            for other in spans
-        )
-    ]
+    order = sorted(range(len(spans)), key=lambda k: (spans[k]["label"], spans[k]["start"], -spans[k]["end"]))
+    inside: set[int] = set()
+    label: str | None = None
+    reach = -1  # the furthest end of the spans of `label` that start before the current start
+    for first, group in groupby(order, key=lambda k: (spans[k]["label"], spans[k]["start"])):
+        if first[0] != label:
+            label, reach = first[0], -1
+        same_start = list(group)
+        longest = spans[same_start[0]]["end"]
+        inside.update(k for k in same_start if spans[k]["end"] <= reach or spans[k]["end"] < longest)
+        reach = max(reach, longest)
+    return [span for k, span in enumerate(spans) if k not in inside]

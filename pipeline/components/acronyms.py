@@ -32,8 +32,11 @@ from .overlaps import Proposal, Words, head_index, resolve_overlaps, set_entitie
 
 ACRONYM_SOURCE = "acronym"
 BACK_REFERENCE_SOURCE = "back-reference"
-# A shortened mention keeps at least this many words of the full name ("Strategic Partnership").
+# A shortened mention keeps at least this many words of the full name ("Strategic Partnership"),
 MIN_SHORTENED_WORDS = 2
+# and at most this many (each name offers its last words as the mentions it may stand for, so the
+# work per name is bounded: a name of the model's can run over a whole scraped menu).
+MAX_SHORTENED_WORDS = 16
 # Schwartz & Hearst: a short form has at most ten characters and starts with a letter or digit;
 # names of institutions run a little longer ("Afreximbank").
 MAX_SHORT_FORM_CHARS = 12
@@ -135,20 +138,25 @@ class AcronymResolver:
             positions.setdefault(word, []).append(i)
         mentions = [
             (Proposal(start, end, definition.label, ACRONYM_SOURCE), definition.long_form)
-            for definition in definitions
+            for definition in _last_definitions(definitions)
             for start, end in _mentions(words.text, positions, definition)
         ]
         # "CoRe" in a later "CoRe Partnership" is the short name's own first word, not an ORG inside it.
         inside_names = {(m.start, m.start + 1) for m, _ in mentions if m.length > 1}
         proposals = [p for p in proposals if not (p.label == "ORG" and (p.start, p.end) in inside_names)]
+        # Mentions in turn replace the proposals of their words that have another label, earlier mentions too.
+        labels_at: dict[tuple[int, int], set[str]] = {}
+        latest_at: dict[tuple[int, int], list[Proposal]] = {}  # the mentions not replaced yet
         for mention, long_form in [*mentions, *_back_references(words, proposals)]:
-            proposals = [
-                p
-                for p in proposals
-                if not (p.start == mention.start and p.end == mention.end and p.label != mention.label)
-            ]
-            proposals.append(mention)
+            where = (mention.start, mention.end)
+            labels_at.setdefault(where, set()).add(mention.label)
+            latest = latest_at.setdefault(where, [])
+            if latest and latest[0].label != mention.label:
+                latest.clear()
+            latest.append(mention)
             canonical[(mention.start, mention.end, mention.label)] = long_form
+        proposals = [p for p in proposals if labels_at.get((p.start, p.end), {p.label}) == {p.label}]
+        proposals += [mention for latest in latest_at.values() for mention in latest]
         kept = resolve_overlaps(words, proposals)
         for span in doc.spans.get(self.spans_key, []):  # names the gazetteer knew
             if span._.canonical:
@@ -175,12 +183,13 @@ class AcronymResolver:
         text = words.text
         definitions: list[Definition] = []
         concepts: set[str] = set()
+        index = _SpanIndex(spans)
         for open_paren in range(1, len(text) - 2):
             if text[open_paren] != "(":
                 continue
             if _two_word_short_form(text, open_paren):
                 # "Just Energy Transition Investment Plan (JET IP)", "Korea-U.S. Free Trade Agreement (KORUS FTA)"
-                before = [s for s in spans if s[1] == open_paren and s[2] in NAME_LABELS]
+                before = [s for s in index.ending_at(open_paren) if s[2] in NAME_LABELS]
                 if before:
                     start, end, label, _ = max(before, key=lambda s: s[1] - s[0])
                     short, rest = text[open_paren + 1], (text[open_paren + 2],)
@@ -191,8 +200,8 @@ class AcronymResolver:
             short_form = text[open_paren + 1]
             if not is_short_form(short_form):
                 continue
-            before = [s for s in spans if s[1] == open_paren]
-            around = [s for s in spans if s[0] < open_paren and s[1] > open_paren + 2]
+            before = index.ending_at(open_paren)
+            around = index.across(open_paren, open_paren + 3)
             if before:
                 start, end, label, _ = max(before, key=lambda s: s[1] - s[0])
                 long_form = words.span_text(start, end)
@@ -210,6 +219,53 @@ class AcronymResolver:
                 if long_start is not None and candidate[long_start:].islower():
                     concepts.add(short_form)
         return definitions, concepts
+
+
+class _SpanIndex:
+    """The spans `(start, end, ...)` that end at a token, or run across a range asked for left to right.
+
+    A definition's parentheses look for the span before them and for one around them; asking
+    every span each time would cost the number of spans times the number of parentheses.
+    """
+
+    def __init__(self, spans: list[tuple[int, int, str, str]]) -> None:
+        self._spans = spans
+        self._by_end: dict[int, list[tuple[int, int, str, str]]] = {}
+        for span in spans:
+            self._by_end.setdefault(span[1], []).append(span)
+        self._by_start = sorted(range(len(spans)), key=lambda k: spans[k][0])
+        self._started = 0  # how many of `_by_start` have been taken into `_open`
+        self._open: list[int] = []  # the spans started so far that may still run across a later range
+
+    def ending_at(self, end: int) -> list[tuple[int, int, str, str]]:
+        """The spans that end at token `end`, in their order."""
+        return self._by_end.get(end, [])
+
+    def across(self, start: int, end: int) -> list[tuple[int, int, str, str]]:
+        """The spans that start before token `start` and end at `end` or later, in their order.
+
+        Calls come with `start` and `end` never smaller than before, so a span that ends too
+        early for one range is dropped for good.
+        """
+        while self._started < len(self._by_start) and self._spans[self._by_start[self._started]][0] < start:
+            self._open.append(self._by_start[self._started])
+            self._started += 1
+        self._open = [k for k in self._open if self._spans[k][1] >= end]
+        return [self._spans[k] for k in sorted(self._open)]
+
+
+def _last_definitions(definitions: list[Definition]) -> list[Definition]:
+    """The definitions that decide the mentions: of each short form (and tail) with each label, the last.
+
+    A later definition's mentions replace an earlier one's, so repeating "Asian Development
+    Bank (ADB)" a thousand times labels the mentions of ADB once, not a thousand times.
+    """
+    last: dict[tuple[str, tuple[str, ...], str], Definition] = {}
+    for definition in definitions:
+        key = (definition.short_form, definition.tail, definition.label)
+        last.pop(key, None)  # ordered by the last definition
+        last[key] = definition
+    return list(last.values())
 
 
 def _two_word_short_form(text: list[str], open_paren: int) -> bool:
@@ -269,22 +325,24 @@ def _shortened_mentions(words: Words, kept: list[Proposal]) -> list[tuple[Propos
     "Comprehensive Strategic Partnership" after "US–Vietnam Comprehensive Strategic Partnership"
     stands for it (ANNOTATION.md: the full name a shortened later mention stands for).
     """
+    text = words.text
     found = []
     names = [p for p in kept if p.label in NAME_LABELS]
+    # The earlier names, read up to the first that does not end before the mention: the first
+    # to end in each run of words (a label and its last words -> that name).
+    first_ending_in: dict[tuple[str, tuple[str, ...]], Proposal] = {}
+    read = 0
     for mention in names:
-        if mention.length < MIN_SHORTENED_WORDS:
+        while read < len(names) and names[read].end <= mention.start:
+            earlier = names[read]
+            for width in range(MIN_SHORTENED_WORDS, min(earlier.length - 1, MAX_SHORTENED_WORDS) + 1):
+                first_ending_in.setdefault((earlier.label, tuple(text[earlier.end - width : earlier.end])), earlier)
+            read += 1
+        if not MIN_SHORTENED_WORDS <= mention.length <= MAX_SHORTENED_WORDS:
             continue
-        tail = words.text[mention.start : mention.end]
-        for earlier in names:
-            if earlier.end > mention.start:
-                break
-            if (
-                earlier.label == mention.label
-                and earlier.length > mention.length
-                and words.text[earlier.end - mention.length : earlier.end] == tail
-            ):
-                found.append((mention, words.span_text(earlier.start, earlier.end)))
-                break
+        full = first_ending_in.get((mention.label, tuple(text[mention.start : mention.end])))
+        if full is not None:
+            found.append((mention, words.span_text(full.start, full.end)))
     return found
 
 

@@ -22,8 +22,10 @@ lives in the vocab, so it is applied again whenever patterns are added or loaded
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,16 @@ MAX_ACRONYM_LETTERS = 3
 # The words that open a name's topic after its head word ("Conference on ...", "Center in Washington").
 TOPIC_WORDS = {"of", "for", "on", "with", "in", "at", "and", "&", "-", "–", ","}
 TIME_OF_DAY = re.compile(r"^\d{1,2}[:.]\d{2}$")
+# No name or value a rule finds (a Matcher match, a cued name, a company named again) is longer than
+# this many tokens: the longest gold span has 16, and so has the longest match on the corpus.
+MAX_MATCH_TOKENS = 32
+# The Matcher reads a long doc in windows this long, each overlapping the next by MAX_MATCH_TOKENS.
+# A loop (`*`, `+`) over a run of words it accepts keeps partial matches alive from every word of
+# the run, and spaCy keeps one per way of reading the run ("Fund Fund Fund ...": which "Fund" is
+# the head), so a run of n words costs the Matcher between n² and n³ steps; in windows no partial
+# match outlives its window, and the cost is linear in n. A shorter window is faster on such runs,
+# a longer one reads fewer words twice on ordinary text (here one word in three).
+MATCH_WINDOW_TOKENS = 4 * MAX_MATCH_TOKENS
 
 PatternDict = dict[str, Any]
 
@@ -261,15 +273,19 @@ class PolicySpans:
                 people.update(words.text[start:end])
             elif label in PLACE_LABELS:
                 people.add(words.span_text(start, end))
+        label_lines = _LabelLines(words.source)
         candidates = [*self._matches(doc), *self._cued_names(words, people)]
-        proposals = [self._clean(words, start, end, label, source) for start, end, label, source in candidates]
+        proposals = [
+            self._clean(words, start, end, label, source, people, label_lines)
+            for start, end, label, source in candidates
+        ]
         for ent_start, ent_end, ent_label in ents:
             if ent_label in self.label_map:
                 model_label = self.label_map[ent_label]
                 for start, end in self._repair_model_span(words, ent_start, ent_end, model_label):
                     label, cued = self._model_label(words, start, end, model_label)
                     source = CUE_SOURCE if cued else MODEL_SOURCE
-                    proposals.append(self._clean(words, start, end, label, source, people))
+                    proposals.append(self._clean(words, start, end, label, source, people, label_lines))
         found = drop_coordinations(words, [p for p in proposals if p is not None])
         kept = self._spread_cued_labels(words, resolve_overlaps(words, found))
         short_names = self._short_company_names(words, kept, people)
@@ -303,7 +319,7 @@ class PolicySpans:
                 else:
                     continue
                 run = lower[start:end]
-                if not run or (len(run) == 1 and not text[start].isupper()):
+                if not run or (len(run) == 1 and not text[start].isupper()) or len(run) > MAX_MATCH_TOKENS:
                     continue
                 if any(w in self._head_labels or w in self.calendar or w in self.officeholders for w in run):
                     continue
@@ -349,6 +365,8 @@ class PolicySpans:
         for company in kept:
             if company.label != "ORG" or lower[company.end - 1] not in self._short_mention_heads:
                 continue
+            if company.length > MAX_MATCH_TOKENS:
+                continue  # the model's run through a scraped page, not a company's name
             base = [word for word in text[company.start : company.end - 1] if word != ","]
             full = words.span_text(company.start, company.end)
             if base:
@@ -361,14 +379,15 @@ class PolicySpans:
             return {}
         covered = {i for p in kept for i in range(p.start, p.end)}
         found: dict[Proposal, str] = {}
-        for form, full in forms.items():
-            width = len(form)
+        # Read once per length of form, not once per form: an article may name hundreds of companies.
+        for width in sorted({len(form) for form in forms}):
             for i in range(len(text) - width + 1):
-                if tuple(text[i : i + width]) != form or any(j in covered for j in range(i, i + width)):
+                named = forms.get(tuple(text[i : i + width]))
+                if named is None or any(j in covered for j in range(i, i + width)):
                     continue
                 if i + width < len(text) and text[i + width][:1].isupper():
                     continue  # part of a longer name
-                found[Proposal(i, i + width, "ORG", SHORT_NAME_SOURCE)] = full
+                found[Proposal(i, i + width, "ORG", SHORT_NAME_SOURCE)] = named
         return found
 
     def _set_known_names(self, spans: list[Span]) -> None:
@@ -391,15 +410,35 @@ class PolicySpans:
 
     def _matches(self, doc: Doc) -> set[tuple[int, int, str, str]]:
         """The rule matches (start, end, label, pattern id), and the spans an upstream ruler left in `rules_key`."""
+        phrases = self._phrase_matcher(doc) if len(self._phrase_matcher) else []  # an empty matcher warns
         found = {
             (start, end, *self._pattern_labels[key])
-            for matcher in (self._matcher, self._phrase_matcher)
-            if len(matcher)  # an empty matcher warns on every doc
-            for key, start, end in matcher(doc)
+            for key, start, end in [*self._bounded_matches(doc), *phrases]
             if start != end
         }
         found.update((s.start, s.end, s.label_, s.id_ or RULE_SOURCE) for s in doc.spans.get(self.rules_key, []))
         return found
+
+    def _bounded_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """The token-pattern matches `(key, start, end)` of at most MAX_MATCH_TOKENS tokens, in linear time.
+
+        Each window keeps the matches that start before the next window's overlap, so every
+        match of at most MAX_MATCH_TOKENS tokens is found once; a match depends on its own
+        words only, so a window finds what the whole doc would.
+        """
+        if not len(self._matcher):
+            return []
+        if len(doc) <= MATCH_WINDOW_TOKENS:
+            matches = self._matcher(doc)
+        else:
+            stride = MATCH_WINDOW_TOKENS - MAX_MATCH_TOKENS
+            matches = [
+                (key, window + start, window + end)
+                for window in range(0, len(doc), stride)
+                for key, start, end in self._matcher(doc[window : window + MATCH_WINDOW_TOKENS])
+                if start < stride
+            ]
+        return [(key, start, end) for key, start, end in matches if end - start <= MAX_MATCH_TOKENS]
 
     def _model_label(self, words: Words, start: int, end: int, label: str) -> tuple[str, bool]:
         """The label of a name the model found, and whether a cue decided it (`patterns/labels.yml`).
@@ -472,7 +511,14 @@ class PolicySpans:
                 yield piece_start, piece_end
 
     def _clean(
-        self, words: Words, start: int, end: int, label: str, source: str, people: set[str] | None = None
+        self,
+        words: Words,
+        start: int,
+        end: int,
+        label: str,
+        source: str,
+        people: set[str],
+        label_lines: _LabelLines,
     ) -> Proposal | None:
         lower = words.lower
         start, end = self._trim(words, start, end, label)
@@ -513,7 +559,7 @@ class PolicySpans:
         if (
             source == MODEL_SOURCE
             and label == "ORG"
-            and not self._is_named_organization(words, start, end, people or set())
+            and not self._is_named_organization(words, start, end, people, label_lines)
         ):
             return None
         return Proposal(start, end, label, source)
@@ -610,7 +656,9 @@ class PolicySpans:
             return True
         return any(word in self.anchors or (len(word) == 4 and word.isdigit()) for word in lower)
 
-    def _is_named_organization(self, words: Words, start: int, end: int, people: set[str]) -> bool:
+    def _is_named_organization(
+        self, words: Words, start: int, end: int, people: set[str], label_lines: _LabelLines
+    ) -> bool:
         """Reject the model's ORG that is a person's name, a region, a field of study or holds a concept acronym.
 
         A real name ending in a field word ("Centre for European Policy Studies") has a head
@@ -620,7 +668,7 @@ class PolicySpans:
         text = words.text[start:end]
         if surface in people or surface in self.regions or surface in self.furniture:
             return False
-        if _is_shouted(text) or _on_label_line(words, start):
+        if _is_shouted(text) or label_lines.holds(words.idx[start]):
             return False
         headless = not any(words.lower[i] in self._head_labels for i in range(start, end))
         if headless and _is_later_menu_item(words, start, end):
@@ -688,10 +736,7 @@ def _is_spaced_dash(words: Words, i: int) -> bool:
 def _is_later_menu_item(words: Words, start: int, end: int) -> bool:
     """Whether the span is a whole item, not the first, of a line of items split by "|"."""
     text = words.text
-    line_start = start
-    while line_start > 0 and "\n" not in text[line_start - 1]:
-        line_start -= 1
-    if "|" not in text[line_start:start] or (start > 0 and text[start - 1] != "|"):
+    if start == 0 or text[start - 1] != "|":
         return False
     return end == len(text) or text[end] == "|" or "\n" in text[end]
 
@@ -717,13 +762,24 @@ def _is_shouted(text: list[str]) -> bool:
     return len(letters) > 1 and all(word.isupper() and len(word) > MAX_ACRONYM_LETTERS for word in letters)
 
 
-def _on_label_line(words: Words, start: int) -> bool:
-    """Whether the token starts a span on a line of capitals with a separator ("MINING & ENERGY | FINANCE")."""
-    source = words.source
-    line_start = source.rfind("\n", 0, words.idx[start]) + 1
-    line_end = source.find("\n", words.idx[start])
-    line = source[line_start : line_end if line_end >= 0 else len(source)]
-    return any(mark in line for mark in "|&/") and line.upper() == line and any(ch.isalpha() for ch in line)
+class _LabelLines:
+    """The lines of a doc's text that are section labels: capitals with a separator ("MINING & ENERGY | FINANCE").
+
+    Each line is judged once: a scraped page may put thousands of names on one long line.
+    """
+
+    def __init__(self, source: str) -> None:
+        lines = source.split("\n")
+        self._starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+        self._labels = {
+            number
+            for number, line in enumerate(lines)
+            if any(mark in line for mark in "|&/") and line.upper() == line and any(ch.isalpha() for ch in line)
+        }
+
+    def holds(self, offset: int) -> bool:
+        """Whether the character at `offset` is on a label line."""
+        return bisect_right(self._starts, offset) - 1 in self._labels
 
 
 def _balance_parentheses(text: list[str], start: int, end: int) -> tuple[int, int]:

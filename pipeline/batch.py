@@ -20,6 +20,7 @@ from . import __version__
 from .cache import CACHE_FORMAT, ExtractionCache, code_digest, run_fingerprint
 from .corpus import duplicate_id
 from .engines import DaskEngine, Engine, LocalEngine
+from .entities import EntityResolver, EntityRules
 from .errors import Messages, PolicyExtractError, shown_path
 from .export import DatasetWriter
 from .lock import OutputLock
@@ -133,7 +134,7 @@ def run_batch(
             on_progress(progress)
 
     with OutputLock(out_dir):
-        writer = DatasetWriter(out_dir)
+        writer = DatasetWriter(out_dir, EntityResolver(EntityRules.from_rules(rules)))
         try:
             for articles in _chunks(_unique(items, progress), options.chunk_size):
                 hits = [None if options.force else cache.get(article) for article in articles]

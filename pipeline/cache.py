@@ -6,8 +6,8 @@ a digest of the tool's own source (`code_digest`) and the entry format (`CACHE_F
 unchanged article is read back instead of processed; a changed pattern file or an edited
 module changes every key, so everything is redone.
 
-An entry is a JSON header line (the format, the counts, the byte size of each part and the
-sha256 of the parts together) followed by the article's exact text in each dataset, so
+An entry is a JSON header line (the format, the counts, the acronym definitions, the byte size
+of the body and its sha256) followed by the article's exact line of `mentions.jsonl`, so
 reading it back parses no record. An entry whose header or checksum does not hold (a flipped
 byte, a truncated write by another tool, a folder in its place) counts as missing: the
 article is extracted again and its entry written anew, never served.
@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from .export import write_atomically
-from .records import Rendered
+from .records import ALIAS_COLUMNS, Rendered
 from .types import Article
 
 # Raise it whenever the layout of an entry changes: older entries then simply stop matching.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -109,11 +109,11 @@ class ExtractionCache:
 
     def put(self, article: Article, rendered: Rendered) -> None:
         """Store a rendering atomically, so a killed run never leaves half an entry."""
-        parts = [part.encode("utf-8") for part in (rendered.jsonl, rendered.csv, rendered.aliases)]
-        body = b"".join(parts)
+        body = rendered.jsonl.encode("utf-8")
         header = {
             "format": CACHE_FORMAT,
-            "sizes": [len(part) for part in parts],
+            "size": len(body),
+            "definitions": rendered.definitions,
             "counts": rendered.counts,
             "meta": rendered.meta,
             "words": rendered.words,
@@ -135,18 +135,17 @@ def _decode(data: bytes) -> Rendered | None:
         header = json.loads(header_bytes)
     except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond the parser
         return None
-    if not _valid_header(header) or len(body) != sum(header["sizes"]):
+    if not _valid_header(header) or len(body) != header["size"]:
         return None
     if hashlib.sha256(body).hexdigest() != header["sha256"]:
         return None
-    first, second, _ = header["sizes"]
     try:
-        jsonl = body[:first].decode("utf-8")
-        csv = body[first : first + second].decode("utf-8")
-        aliases = body[first + second :].decode("utf-8")
-    except UnicodeDecodeError:  # sizes that cut a character: written by something else than `put`
+        jsonl = body.decode("utf-8")
+    except UnicodeDecodeError:  # written by something else than `put`
         return None
-    return Rendered(jsonl, csv, aliases, header["counts"], header["meta"], header["words"], header["characters"])
+    return Rendered(
+        jsonl, header["definitions"], header["counts"], header["meta"], header["words"], header["characters"]
+    )
 
 
 def _valid_header(header: Any) -> bool:
@@ -158,9 +157,9 @@ def _valid_header(header: Any) -> bool:
     return (
         isinstance(header, dict)
         and header.get("format") == CACHE_FORMAT
-        and isinstance(header.get("sizes"), list)
-        and len(header["sizes"]) == 3
-        and all(count(size) for size in header["sizes"])
+        and count(header.get("size"))
+        and isinstance(header.get("definitions"), list)
+        and all(_is_definition(row) for row in header["definitions"])
         and isinstance(header.get("counts"), dict)
         and all(isinstance(label, str) and count(value) for label, value in header["counts"].items())
         and isinstance(header.get("meta"), dict)
@@ -168,6 +167,16 @@ def _valid_header(header: Any) -> bool:
         and count(header.get("characters"))
         and isinstance(header.get("sha256"), str)
         and _SHA256.fullmatch(header["sha256"]) is not None
+    )
+
+
+def _is_definition(row: Any) -> bool:
+    """Whether a row of the header's `definitions` is (short, long, label, mentions)."""
+    return (
+        isinstance(row, list)
+        and len(row) == len(ALIAS_COLUMNS) - 1
+        and all(isinstance(cell, str) for cell in row[:3])
+        and type(row[3]) is int
     )
 
 

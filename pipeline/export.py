@@ -1,4 +1,4 @@
-"""Write the datasets: `mentions.jsonl`, `mentions.csv`, `aliases.csv`, `articles.csv`, `manifest.json`, atomically."""
+"""Write the datasets atomically: `mentions.jsonl`, the CSV files, the tables and `manifest.json`."""
 
 from __future__ import annotations
 
@@ -6,19 +6,37 @@ import functools
 import json
 import os
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any
 
+from .entities import EntityResolver, EntityRules
 from .errors import Messages, PolicyExtractError, printable, shown_path
-from .records import ALIAS_COLUMNS, ARTICLE_COLUMNS, CSV_COLUMNS, Extraction, Rendered, article_row, csv_lines, render
+from .records import (
+    ALIAS_COLUMNS,
+    ARTICLE_COLUMNS,
+    MENTION_COLUMNS,
+    Extraction,
+    Rendered,
+    article_row,
+    csv_lines,
+    mention_fields,
+    render,
+    spreadsheet_cell,
+)
+from .spans import sort_spans
+from .tables import ENTITY_NAME_COLUMN, MENTION_TABLE_COLUMNS, Sentences, TableWriter, build_database
 from .types import SCORED_LABELS, Skipped
 
 # Temporary files carry a prefix only this tool uses, so cleaning up never touches a user's `*.tmp`.
 TEMPORARY_PREFIX = ".policy-extract-"
 TEMPORARY_SUFFIX = ".tmp"
+# The temporary files a run writes before `commit` turns them into the datasets.
+RECORDS_AS_READ = "mentions.jsonl.as-read"
+RAW_ALIASES = "aliases.parquet.as-read"
 
 
 def write_atomically(path: Path, write: Callable[[IO[str]], object]) -> None:
@@ -74,43 +92,69 @@ def write_text_atomically(path: Path, text: str) -> None:
 
 
 class DatasetWriter:
-    """Stream the datasets into temporary files in `out_dir`; `commit` renames them into place.
+    """Stream the datasets into temporary files in `out_dir`; `commit` resolves entities and renames them into place.
 
-    Until `commit`, readers see the previous complete files (or none); a run that fails or is
-    killed leaves only hidden temporary files, which the next writer in the folder removes.
+    While articles are added, their records go to a temporary file as they came (from the
+    workers or the cache) and their acronym definitions to `resolver`. `commit` then reads the
+    records back once, in order, gives each name span its entity, and writes `mentions.jsonl`,
+    `mentions.csv` and the tables (`pipeline.tables`). Until `commit`, readers see the previous
+    complete files (or none); a run that fails or is killed leaves only hidden temporary
+    files, which the next writer in the folder removes.
     """
 
     NAMES = ("mentions.jsonl", "mentions.csv", "aliases.csv", "articles.csv")
+    TABLES = ("mentions", "articles", "aliases", "entities")
+    DATABASE = "policy.duckdb"
 
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, resolver: EntityResolver) -> None:
         self.out_dir = out_dir
+        self.resolver = resolver
         out_dir.mkdir(parents=True, exist_ok=True)
         remove_temporary_files(out_dir)
         self._temporary: dict[str, Path] = {}
         self._streams: dict[str, IO[str]] = {}
-        for name in self.NAMES:
-            handle, temporary = temporary_file(out_dir, name)
-            self._temporary[name] = temporary
-            self._streams[name] = os.fdopen(handle, "w", encoding="utf-8", newline="")
-        self._streams["mentions.csv"].write(",".join(CSV_COLUMNS) + "\n")
+        for name in (*self.NAMES, RECORDS_AS_READ):
+            self._streams[name] = self._open(name)
+        self._streams["mentions.csv"].write(",".join(MENTION_COLUMNS) + "\n")
         self._streams["aliases.csv"].write(",".join(ALIAS_COLUMNS) + "\n")
         self._streams["articles.csv"].write(",".join(ARTICLE_COLUMNS) + "\n")
+        self._tables: dict[str, TableWriter] = {}
+        self._tables["articles"] = self._table("articles.parquet", ARTICLE_COLUMNS, counts=SCORED_LABELS)
+        self._tables["raw_aliases"] = self._table(RAW_ALIASES, ALIAS_COLUMNS)
         self.articles = 0
         self.counts: Counter[str] = Counter()
 
+    def _open(self, name: str) -> IO[str]:
+        handle, temporary = temporary_file(self.out_dir, name)
+        self._temporary[name] = temporary
+        return os.fdopen(handle, "w", encoding="utf-8", newline="")
+
+    def _table(self, name: str, columns: tuple[str, ...], counts: tuple[str, ...] = ()) -> TableWriter:
+        handle, temporary = temporary_file(self.out_dir, name)
+        os.close(handle)
+        self._temporary[name] = temporary
+        return TableWriter(temporary, columns, counts)
+
     def add(self, rendered: Sequence[Rendered], origins: Sequence[tuple[str, str, str]]) -> None:
         """Append rendered articles, in order, each with its origin: (input path, its sha256, its reader)."""
+        article_rows, alias_rows = [], []
         for article, (path, sha256, reader) in zip(rendered, origins, strict=True):
-            self._streams["mentions.jsonl"].write(article.jsonl)
-            self._streams["mentions.csv"].write(article.csv)
-            self._streams["aliases.csv"].write(article.aliases)
+            self._streams[RECORDS_AS_READ].write(article.jsonl)
+            doc_id = article.meta.get("id")
+            aliases = [[doc_id, *definition] for definition in article.definitions]
+            self._streams["aliases.csv"].writelines(csv_lines([spreadsheet_cell(c) for c in row] for row in aliases))
+            self.resolver.add_definitions((short, long, label) for short, long, label, _ in article.definitions)
             row = article_row(article, path=path, sha256=sha256, reader=reader)
-            self._streams["articles.csv"].write(csv_lines([row])[0])
+            self._streams["articles.csv"].write(csv_lines([[spreadsheet_cell(cell) for cell in row]])[0])
+            article_rows.append(row)
+            alias_rows += aliases
             self.counts.update(article.counts)
+        self._tables["articles"].add(article_rows)
+        self._tables["raw_aliases"].add(alias_rows)
         self.articles += len(rendered)
 
     def commit(self, manifest: dict[str, Any], skipped: Sequence[Skipped]) -> dict[str, Any]:
-        """Close the files and move them all into place, the manifest last; return the manifest.
+        """Resolve the entities, write the datasets and tables, and move them all into place, the manifest last.
 
         Every destination is checked before the first rename (a folder where a dataset goes
         stops the commit), so the datasets are replaced all together or not at all.
@@ -119,16 +163,46 @@ class DatasetWriter:
             PolicyExtractError: when a destination is a folder; nothing is replaced then.
             OSError: when a file cannot be written (a full disk); `abort` keeps the previous datasets.
         """
+        started = time.perf_counter()
+        self._streams.pop(RECORDS_AS_READ).close()
+        for name in ("articles", "raw_aliases"):
+            self._tables[name].close()
+        for name in ("aliases.parquet", "entities.parquet"):  # DuckDB writes them
+            handle, self._temporary[name] = temporary_file(self.out_dir, name)
+            os.close(handle)
+        self._tables["mentions"] = self._table("mentions.parquet", MENTION_TABLE_COLUMNS)
+        self._write_mentions()
+        self._tables["mentions"].close()
+        handle, database = temporary_file(self.out_dir, self.DATABASE)
+        os.close(handle)
+        database.unlink()  # DuckDB creates its database file itself
+        self._temporary[self.DATABASE] = database
+        build_database(
+            database,
+            {
+                "mentions": self._tables["mentions"].path,
+                "articles": self._tables["articles"].path,
+                "raw_aliases": self._tables["raw_aliases"].path,
+                "aliases": self._temporary["aliases.parquet"],
+                "entities": self._temporary["entities.parquet"],
+            },
+            self.resolver.alias_entities(),
+        )
+        remove_quietly(self._temporary.pop(RECORDS_AS_READ))
+        remove_quietly(self._temporary.pop(RAW_ALIASES))
+        if isinstance(
+            manifest.get("run"), dict
+        ):  # a batch run's figures: how long resolving and writing the tables took
+            manifest["run"] = {**manifest["run"], "tables_seconds": round(time.perf_counter() - started, 3)}
         manifest = {
             **manifest,
             "articles": self.articles,
             "spans_per_label": {label: self.counts.get(label, 0) for label in SCORED_LABELS},
+            "entities": {"ambiguous_acronyms": self.resolver.ambiguous},
             "skipped": [{"path": printable(item.path), "reason": printable(item.reason)} for item in skipped],
         }
         text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False) + "\n"
-        handle, temporary = temporary_file(self.out_dir, "manifest.json")
-        self._temporary["manifest.json"] = temporary
-        self._streams["manifest.json"] = os.fdopen(handle, "w", encoding="utf-8", newline="")
+        self._streams["manifest.json"] = self._open("manifest.json")
         self._streams["manifest.json"].write(text)
         for stream in self._streams.values():
             stream.close()
@@ -140,13 +214,47 @@ class DatasetWriter:
             os.replace(temporary, self.out_dir / name)
         return manifest
 
+    def _write_mentions(self) -> None:
+        """Read the records back in order; write each with its entities to mentions.jsonl, .csv and .parquet."""
+        with self._temporary[RECORDS_AS_READ].open(encoding="utf-8", newline="") as records:
+            for line in records:
+                record = json.loads(line)
+                spans = record["spans"]
+                for span, link in zip(spans, self.resolver.links(spans), strict=True):
+                    if link is not None:
+                        span["entity"], span["entity_evidence"] = link.entity, link.evidence
+                        span[ENTITY_NAME_COLUMN] = link.name
+                sentences = Sentences(record.get("sentences", []))
+                doc_id = record["meta"]["id"]
+                rows = []
+                for span in sort_spans(spans):
+                    fields = mention_fields(doc_id, span)
+                    sentence = sentences.holding(span["start"])
+                    rows.append(
+                        [
+                            *fields.values(),
+                            span.pop(ENTITY_NAME_COLUMN, None),
+                            *(sentence or (None, None)),
+                            record["text"][slice(*sentence)] if sentence else None,
+                        ]
+                    )
+                self._tables["mentions"].add(rows)
+                self._streams["mentions.csv"].writelines(
+                    csv_lines([spreadsheet_cell(value) for value in row[: len(MENTION_COLUMNS)]] for row in rows)
+                )
+                self._streams["mentions.jsonl"].write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+
     def abort(self) -> None:
         """Drop the temporary files; the previous outputs stay as they were."""
         for stream in self._streams.values():
             with suppress(OSError):  # the disk is full: what is left unwritten goes with the file
                 stream.close()
+        for table in self._tables.values():
+            with suppress(OSError):
+                table.close()
         for temporary in self._temporary.values():
             remove_quietly(temporary)
+            remove_quietly(temporary.with_name(f"{temporary.name}.wal"))
 
 
 def write_outputs(
@@ -155,12 +263,13 @@ def write_outputs(
     out_dir: Path,
     manifest: dict[str, Any],
     aliases: list[dict[str, Any]] | None = None,
+    resolver: EntityResolver | None = None,
 ) -> dict[str, Any]:
     """Write all datasets for records already in memory, in the order given; return the manifest."""
     by_doc: dict[str, list[dict[str, Any]]] = {}
     for alias in aliases or []:
         by_doc.setdefault(alias["doc_id"], []).append(alias)
-    writer = DatasetWriter(out_dir)
+    writer = DatasetWriter(out_dir, resolver or EntityResolver(EntityRules()))
     try:
         rendered = render([Extraction(record, by_doc.get(record["meta"]["id"], [])) for record in records])
         writer.add(rendered, [(record.get("_where", ""), "", "jsonl") for record in records])

@@ -36,7 +36,22 @@ def doc_to_record(doc: Doc, meta: dict[str, Any]) -> dict[str, Any]:
     for ent in doc.ents:
         if ent.label_ not in SCORED_LABELS:
             spans.append({**span_record(ent, ent.label_, MODEL_SOURCE), "scored": False})
-    return {"text": doc.text, "meta": meta, "spans": sort_spans(spans)}
+    return {"text": doc.text, "meta": meta, "spans": sort_spans(spans), "sentences": sentence_ranges(doc)}
+
+
+def sentence_ranges(doc: Doc) -> list[list[int]]:
+    """The doc's sentences as [start, end] character offsets without the white space around them.
+
+    None when nothing set the boundaries (the model alone).
+    """
+    if not doc.has_annotation("SENT_START"):
+        return []
+    ranges = []
+    for sentence in doc.sents:
+        words = [token for token in sentence if not token.is_space]
+        if words:
+            ranges.append([words[0].idx, words[-1].idx + len(words[-1].text)])
+    return ranges
 
 
 def bare_model_record(doc: Doc, meta: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import Sentencizer
 
 from . import __version__
 from .components import acronyms, dates, money, policy_spans  # noqa: F401  (registers the factories)
@@ -22,6 +23,10 @@ from .types import PipelineSettings
 
 # The components, in pipe order; each starts with the packaged rules and is given `rules` by `initialize`.
 POLICY_PIPES = ("policy_spans", "policy_acronyms", "policy_dates", "policy_money")
+# The components that set sentence boundaries; without one, a sentencizer is added, which also
+# ends a sentence at a blank line: a heading, a dateline or a menu has no full stop.
+SENTENCE_PIPES = ("sentencizer", "senter", "parser")
+PARAGRAPH_BREAKS = ("\n\n", "\n\n\n", "\n\n\n\n")
 
 
 def add_policy_pipes(nlp: Language, rules: RuleSet | None = None) -> Language:
@@ -29,8 +34,12 @@ def add_policy_pipes(nlp: Language, rules: RuleSet | None = None) -> Language:
 
     Order: policy_spans (rule matches and the model's entities, merged and cleaned into
     doc.spans["policy"]) -> policy_acronyms (definitions and mentions) -> policy_dates and
-    policy_money (normalized values).
+    policy_money (normalized values). A rule-based `sentencizer` goes first unless the pipeline
+    already sets sentence boundaries (a parser or senter): the mentions table gives each span
+    its sentence.
     """
+    if not any(name in nlp.pipe_names for name in SENTENCE_PIPES):
+        nlp.add_pipe("sentencizer", config={"punct_chars": [*Sentencizer.default_punct_chars, *PARAGRAPH_BREAKS]})
     for name in POLICY_PIPES:
         pipe = nlp.add_pipe(name)
         if rules is not None and hasattr(pipe, "initialize"):

@@ -14,7 +14,10 @@ Five kinds of file live there:
   (a body, an undertaking, a meeting), each class with its label and whether it overrides the
   model's label; the name patterns refer to them as word lists (`"@org_heads"`);
 * the gazetteer (top-level key `groups`): names of widely known institutions, agreements and
-  meeting series, each with its label, grouped by region and kind, matched as exact phrases.
+  meeting series, each with its label, grouped by region and kind, matched as exact phrases;
+* the entity tables (top-level key `entities`, `aliases.yml`): the curated aliases and the names
+  kept apart that corpus-wide entity resolution reads, and the national qualifiers of names
+  ("Japanese", "Japan's" -> Japan).
 
 Each word list is written once, in the normalization file; the other files refer to it
 (`"@months"` in an `IN` list or a lexicon list, `@months` inside a `REGEX`), and the references
@@ -49,6 +52,13 @@ HEAD_CLASS_KEYS = ("class", "label", "over_model", "opens_name", "short_mentions
 CUE_KEYS = ("label", "before", "after", "after_comma", "description")
 GROUP_KEYS = ("id", "description", "region", "kind", "label", "entries", "examples")
 GAZETTEER_ENTRY_KEYS = ("name", "label", "aliases")
+# The sections of the entity tables, with the keys of their entries (a plain list of words has none).
+ENTITY_SECTIONS: dict[str, tuple[str, ...]] = {
+    "aliases": ("name", "label", "aliases"),
+    "distinct": ("name", "label"),
+    "qualifiers": ("country", "forms"),
+    "qualified_heads": (),
+}
 # Gazetteer group ids start with this, so the proposals they make are told from shape rules'.
 GAZETTEER_PREFIX = "gaz-"
 ENTRY_KEYS = ("id", "label", "description", "pattern", "examples")
@@ -114,6 +124,17 @@ class PatternEntry:
                 {"label": p.label, "pattern": p.text, "id": self.id, "canonical": p.canonical} for p in self.phrases
             ]
         return [{"label": self.label, "pattern": self.pattern, "id": self.id}]
+
+
+@dataclass(frozen=True)
+class CuratedEntities:
+    """The entity tables of `aliases.yml` (see there): aliases as (label, form, name), the names kept
+    apart as (label, name), qualifiers as (form, country), and the heads qualifiers move for."""
+
+    aliases: tuple[tuple[str, str, str], ...] = ()
+    distinct: tuple[tuple[str, str], ...] = ()
+    qualifiers: tuple[tuple[str, str], ...] = ()
+    qualified_heads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,6 +215,7 @@ class RuleSet:
     vocabulary: Vocabulary | None
     file_digests: dict[str, str]
     labels: LabelRules = LabelRules()
+    entities: CuratedEntities = CuratedEntities()
 
     def digest(self) -> str:
         """One digest for the whole rule set: the digests of the files it was read from."""
@@ -253,6 +275,7 @@ def load_rules(patterns_dir: Path | None = None, *, check_tokens: bool = True) -
             vocabulary = vocabulary_from_dict(path, document["normalization"])
     lists = word_lists(vocabulary)
     labels = LabelRules()
+    entities = CuratedEntities()
     for path, document, lines in documents:
         if isinstance(document, dict) and "head_words" in document:
             labels, name_words = _validate_labels(path, document, lines, lists)
@@ -265,6 +288,9 @@ def load_rules(patterns_dir: Path | None = None, *, check_tokens: bool = True) -
         if kind == {"lexicon"}:
             lexicon.update(_validate_lexicon(path, document["lexicon"], lines, lists))
             continue
+        if kind == {"entities"}:
+            entities = _validate_entities(path, document["entities"], lines)
+            continue
         if kind == {"groups"}:
             for index, raw_group in enumerate(document["groups"] or []):
                 entry = _validate_group(path, lines.get(index, 0), index, raw_group)
@@ -273,7 +299,7 @@ def load_rules(patterns_dir: Path | None = None, *, check_tokens: bool = True) -
             continue
         if not (isinstance(document, dict) and "patterns" in document and set(document) <= PATTERN_FILE_KEYS):
             got = sorted(document) if isinstance(document, dict) else type(document).__name__
-            allowed = "patterns (with optional token_classes), lexicon, normalization, head_words or groups"
+            allowed = "patterns (with optional token_classes), lexicon, normalization, head_words, groups or entities"
             raise PatternFileError(Messages.P002.format(path=path, allowed=allowed, got=got))
         for index, raw_entry in enumerate(document["patterns"] or []):
             line = lines.get(index, 0)
@@ -282,7 +308,14 @@ def load_rules(patterns_dir: Path | None = None, *, check_tokens: bool = True) -
             entries.append(entry)
     if vocabulary is not None:
         lexicon["currency_prefixes"] = currency_prefixes(vocabulary)
-    return RuleSet(entries=tuple(entries), lexicon=lexicon, vocabulary=vocabulary, file_digests=digests, labels=labels)
+    return RuleSet(
+        entries=tuple(entries),
+        lexicon=lexicon,
+        vocabulary=vocabulary,
+        file_digests=digests,
+        labels=labels,
+        entities=entities,
+    )
 
 
 def _claim_id(entry: PatternEntry, first_seen: dict[str, str]) -> None:
@@ -310,6 +343,13 @@ def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[int | str, int]]:
                 lines = {index: item.start_mark.line + 1 for index, item in enumerate(value.value)}
             if key.value == "lexicon" and isinstance(value, yaml.MappingNode):
                 lines = {name.value: name.start_mark.line + 1 for name, _ in value.value}
+            if key.value == "entities" and isinstance(value, yaml.MappingNode):
+                lines = {
+                    f"{section.value}.{index}": item.start_mark.line + 1
+                    for section, items in value.value
+                    if isinstance(items, yaml.SequenceNode)
+                    for index, item in enumerate(items.value)
+                }
     return document, lines
 
 
@@ -546,6 +586,42 @@ def _validate_lexicon(
             raise PatternFileError(Messages.P005.format(**where, key=key, expected="a list of strings", got=words))
         lexicon[key] = expand_words(words, lists, where, lower=False)
     return lexicon
+
+
+def _validate_entities(path: Path, raw: Any, lines: dict[int | str, int]) -> CuratedEntities:
+    if not isinstance(raw, dict):
+        allowed = ", ".join(ENTITY_SECTIONS)
+        raise PatternFileError(Messages.P002.format(path=path, allowed=allowed, got=type(raw).__name__))
+    aliases: list[tuple[str, str, str]] = []
+    distinct: list[tuple[str, str]] = []
+    qualifiers: list[tuple[str, str]] = []
+    qualified_heads: tuple[str, ...] = ()
+    for section, items in raw.items():
+        if section not in ENTITY_SECTIONS:
+            raise PatternFileError(Messages.P021.format(path=path, key=section, allowed=", ".join(ENTITY_SECTIONS)))
+        if not isinstance(items, list):
+            where = {"path": path, "line": "-", "entry": section}
+            raise PatternFileError(Messages.P005.format(**where, key=section, expected="a list of mappings", got=items))
+        keys = ENTITY_SECTIONS[section]
+        if not keys:
+            where = {"path": path, "line": "-", "entry": section}
+            qualified_heads = _string_list(where, section, items)
+            continue
+        for index, item in enumerate(items):
+            name = item.get("name", item.get("country")) if isinstance(item, dict) else item
+            where = {"path": path, "line": lines.get(f"{section}.{index}", "-"), "entry": f"{section} {name!r}"}
+            _check_keys(where, item, keys, keys)
+            first = item[keys[0]]
+            if not isinstance(first, str) or not first:
+                raise PatternFileError(Messages.P005.format(**where, key=keys[0], expected="a name", got=first))
+            if section == "aliases":
+                label = _label(where, item["label"])
+                aliases += [(label, form, first) for form in _string_list(where, "aliases", item["aliases"])]
+            elif section == "distinct":
+                distinct.append((_label(where, item["label"]), first))
+            else:
+                qualifiers += [(form, first) for form in _string_list(where, "forms", item["forms"])]
+    return CuratedEntities(tuple(aliases), tuple(distinct), tuple(qualifiers), qualified_heads)
 
 
 def example_failures(entry: PatternEntry, nlp: Language) -> list[str]:

@@ -1,9 +1,10 @@
 """The record schema and its rendering: what one article becomes in each dataset.
 
-A record is the gold schema (`text`, `meta`, `spans`). Rendering turns it, once, into the
-exact text of its line in `mentions.jsonl`, its rows of `mentions.csv` and of `aliases.csv`;
-workers render in parallel, the cache stores the rendering, and the writer only concatenates,
-so a warm re-run neither parses JSON records nor builds tables.
+A record is the gold schema (`text`, `meta`, `spans`) with the article's `sentences` as
+character ranges. Rendering turns it, once, into the exact text of its line in
+`mentions.jsonl` (before entities are resolved across the corpus) and its acronym definitions;
+workers render in parallel and the cache stores the rendering. `mention_fields` is one span as
+the columns of `mentions.csv` and of the mentions table.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import csv
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from itertools import accumulate, pairwise
 from typing import Any, NamedTuple
 
 from .spans import sort_spans
@@ -38,6 +38,9 @@ CSV_COLUMNS = (
     "currency",
     "approximate",
 )
+# The corpus-wide entity of a name span and the evidence that linked it (pipeline/entities.py).
+ENTITY_COLUMNS = ("entity", "entity_evidence")
+MENTION_COLUMNS = (*CSV_COLUMNS, *ENTITY_COLUMNS)
 ALIAS_COLUMNS = ("doc_id", "short", "long", "label", "mentions")
 # One row per article in articles.csv: its metadata, where it was read, its size and its spans per label.
 ARTICLE_META_COLUMNS = ("title", "date", "date_source", "source", "url", "author")
@@ -57,15 +60,15 @@ class Extraction(NamedTuple):
 
 
 class Rendered(NamedTuple):
-    """One article's share of each dataset, as text, with its scored spans counted per label.
+    """One article's line of `mentions.jsonl` and its acronym definitions, its scored spans counted per label.
 
+    `definitions` are its rows of aliases.csv, in `ALIAS_COLUMNS` order without `doc_id`.
     `meta`, `words` and `characters` make its row of articles.csv, together with where the
     run read it (which the cache does not know: an unchanged article may have moved).
     """
 
     jsonl: str
-    csv: str
-    aliases: str
+    definitions: list[list[Any]]
     counts: dict[str, int]
     meta: dict[str, Any]
     words: int
@@ -73,7 +76,7 @@ class Rendered(NamedTuple):
 
 
 def article_row(rendered: Rendered, *, path: str, sha256: str, reader: str) -> list[Any]:
-    """The article's row of articles.csv, in `ARTICLE_COLUMNS` order, its cells neutralized (`spreadsheet_cell`)."""
+    """The article's row of articles.csv and the articles table, in `ARTICLE_COLUMNS` order."""
     meta = rendered.meta
     cells = [
         meta.get("id"),
@@ -85,30 +88,18 @@ def article_row(rendered: Rendered, *, path: str, sha256: str, reader: str) -> l
         rendered.words,
         *(rendered.counts.get(label, 0) for label in SCORED_LABELS),
     ]
-    return [spreadsheet_cell(cell) for cell in cells]
+    return cells
 
 
 def render(extractions: Sequence[Extraction]) -> list[Rendered]:
-    """The text each article contributes to `mentions.jsonl`, `mentions.csv` and `aliases.csv`.
-
-    The CSV rows of all articles go through one `csv` writer, whose lines are then grouped back
-    by article. Text cells are neutralized for spreadsheets (`spreadsheet_cell`); the JSONL line
-    keeps the exact text.
-    """
-    records = [extraction.record for extraction in extractions]
-    mention_lines = _grouped(csv_lines(mention_rows(records)), [len(record["spans"]) for record in records])
-    alias_rows = (
-        [spreadsheet_cell(alias.get(column)) for column in ALIAS_COLUMNS] for e in extractions for alias in e.aliases
-    )
-    alias_lines = _grouped(csv_lines(alias_rows), [len(extraction.aliases) for extraction in extractions])
+    """The line each article contributes to `mentions.jsonl`, and its acronym definitions."""
     rendered = []
-    for record, mentions, aliases in zip(records, mention_lines, alias_lines, strict=True):
+    for record, aliases in extractions:
         counts = Counter(span["label"] for span in record["spans"] if span.get("scored", True))
         rendered.append(
             Rendered(
                 jsonl=json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n",
-                csv=mentions,
-                aliases=aliases,
+                definitions=[[alias.get(column) for column in ALIAS_COLUMNS[1:]] for alias in aliases],
                 counts={label: counts[label] for label in SCORED_LABELS if counts[label]},
                 meta=record["meta"],
                 words=len(record["text"].split()),
@@ -157,21 +148,23 @@ class _RowCollector:
         self.lines.append(row.removesuffix(_QUOTING_TERMINATOR) + "\n")
 
 
-def _grouped(lines: list[str], sizes: list[int]) -> list[str]:
-    """Consecutive groups of `sizes` lines, each joined into one text."""
-    bounds = [0, *accumulate(sizes)]
-    return ["".join(lines[a:b]) for a, b in pairwise(bounds)]
-
-
 def mention_rows(records: Iterable[dict[str, Any]]) -> list[list[Any]]:
-    """One row per span, in `CSV_COLUMNS` order, cells neutralized: articles in the order given, spans sorted."""
-    return [_row(record["meta"]["id"], span) for record in records for span in sort_spans(record["spans"])]
+    """One row per span, in `MENTION_COLUMNS` order, cells neutralized: articles in the order given, spans sorted."""
+    return [
+        [spreadsheet_cell(value) for value in mention_fields(record["meta"]["id"], span).values()]
+        for record in records
+        for span in sort_spans(record["spans"])
+    ]
 
 
-def _row(doc_id: str, span: dict[str, Any]) -> list[Any]:
-    """A span as a flat row: a DATE's norm and TIMEX3 fields, a MONEY's amount and currency in columns."""
+def mention_fields(doc_id: str, span: dict[str, Any]) -> dict[str, Any]:
+    """A span as flat fields in `MENTION_COLUMNS` order: a DATE's norm and TIMEX3 fields, a MONEY's amount and currency.
+
+    Amounts keep their type: they are numbers the tool wrote, so `spreadsheet_cell` leaves `-5` alone.
+    """
     norm = span.get("norm")
-    row = {
+    money = norm if isinstance(norm, dict) else {}
+    return {
         "doc_id": doc_id,
         "start": span["start"],
         "end": span["end"],
@@ -182,9 +175,7 @@ def _row(doc_id: str, span: dict[str, Any]) -> list[Any]:
         "source": span.get("source"),
         "scored": span.get("scored", True),
         **{key: span.get(key) for key in DATE_DETAILS},
+        **{key: money.get(key) for key in ("amount", "amount_max", "currency")},
         "approximate": span.get("approximate"),
+        **{key: span.get(key) for key in ENTITY_COLUMNS},
     }
-    if isinstance(norm, dict):
-        # Amounts keep their type: they are numbers the tool wrote, so `spreadsheet_cell` leaves `-5` alone.
-        row.update({key: norm.get(key) for key in ("amount", "amount_max", "currency")})
-    return [spreadsheet_cell(row.get(column)) for column in CSV_COLUMNS]

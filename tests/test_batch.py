@@ -127,8 +127,9 @@ def test_exclusions_do_not_change_the_output(nlp, article_sample: Path) -> None:
     articles, _ = read_articles([article_sample])
     full = build_nlp(PipelineSettings(patterns_dir=PATTERNS_DIR, exclude=()), load_rules(PATTERNS_DIR))
     assert "parser" in full.pipe_names and "parser" not in nlp.pipe_names
-    slim_records = [item.record for item in extract(nlp, articles)]
-    full_records = [item.record for item in extract(full, articles)]
+    # Only the sentences may differ: the parser sets them where it is loaded, a sentencizer elsewhere.
+    slim_records = [{**item.record, "sentences": None} for item in extract(nlp, articles)]
+    full_records = [{**item.record, "sentences": None} for item in extract(full, articles)]
     assert full_records == slim_records
 
 

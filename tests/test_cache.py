@@ -110,7 +110,7 @@ def _truncate(entry: Path) -> None:
 def _lie_about_sizes(entry: Path) -> None:
     header, body = entry.read_bytes().split(b"\n", 1)
     fields = json.loads(header)
-    fields["sizes"] = [str(size) for size in fields["sizes"]]
+    fields["size"] = str(fields["size"])
     entry.write_bytes(json.dumps(fields).encode() + b"\n" + body)
 
 
@@ -130,7 +130,7 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
     "truncated": _truncate,
     "empty": lambda entry: entry.write_bytes(b""),
     "not-utf8": lambda entry: entry.write_bytes(b"\xff\xfe" + entry.read_bytes()),
-    "sizes-as-strings": _lie_about_sizes,
+    "size-as-text": _lie_about_sizes,
     "a-folder": _make_a_folder,
     "its-folder-a-file": _make_its_folder_a_file,
 }

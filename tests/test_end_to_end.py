@@ -186,4 +186,4 @@ def test_end_to_end_look_alikes_are_not_scored_spans(nlp: Language, text: str) -
 
 
 def test_end_to_end_exclusions_keep_only_ner(nlp: Language) -> None:
-    assert nlp.pipe_names == ["ner", *POLICY_PIPES]
+    assert nlp.pipe_names == ["ner", "sentencizer", *POLICY_PIPES]

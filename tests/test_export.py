@@ -10,10 +10,26 @@ import pandas as pd
 import pytest
 
 from pipeline.corpus import read_gold
-from pipeline.export import CSV_COLUMNS, write_atomically, write_outputs, write_text_atomically
+from pipeline.entities import NAME_LABELS
+from pipeline.export import write_atomically, write_outputs, write_text_atomically
+from pipeline.records import MENTION_COLUMNS
 from pipeline.types import Skipped
 
-OUTPUT_NAMES = ["aliases.csv", "articles.csv", "manifest.json", "mentions.csv", "mentions.jsonl"]
+OUTPUT_NAMES = [
+    "aliases.csv",
+    "aliases.parquet",
+    "articles.csv",
+    "articles.parquet",
+    "entities.parquet",
+    "manifest.json",
+    "mentions.csv",
+    "mentions.jsonl",
+    "mentions.parquet",
+    "policy.duckdb",
+]
+# DuckDB's file holds page checksums and free-list state that differ between two writes of the same
+# tables; tests/test_tables.py compares its contents instead.
+BYTE_STABLE_NAMES = [name for name in OUTPUT_NAMES if name != "policy.duckdb"]
 
 TEXT_A = (
     "The Ministry of Education, Culture, Sports Science and Technology of Japan (MEXT) "
@@ -81,7 +97,7 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(stream))
 
 
-def test_write_outputs_writes_five_files(written: tuple[Path, dict]) -> None:
+def test_write_outputs_writes_every_dataset(written: tuple[Path, dict]) -> None:
     out, _ = written
     assert sorted(path.name for path in out.iterdir()) == OUTPUT_NAMES
 
@@ -98,9 +114,9 @@ def test_write_outputs_csv_columns(written: tuple[Path, dict]) -> None:
     header = (out / "mentions.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == (
         "doc_id,start,end,label,text,norm,canonical,source,scored,"
-        "timex,mod,granularity,anchor,resolved,amount,amount_max,currency,approximate"
+        "timex,mod,granularity,anchor,resolved,amount,amount_max,currency,approximate,entity,entity_evidence"
     )
-    assert tuple(header.split(",")) == CSV_COLUMNS
+    assert tuple(header.split(",")) == MENTION_COLUMNS
 
 
 def test_write_outputs_csv_keeps_article_order_and_sorts_spans(written: tuple[Path, dict]) -> None:
@@ -153,9 +169,12 @@ def test_write_outputs_jsonl_loadable_by_read_gold(written: tuple[Path, dict]) -
     for doc_id, record in gold.items():
         assert record["text"] == originals[doc_id]["text"]
         assert record["meta"] == originals[doc_id]["meta"]
-        # read_gold keeps only the scored labels; PERSON is dropped, everything else comes back intact.
+        # read_gold keeps only the scored labels; PERSON is dropped, everything else comes back intact,
+        # and each name span has gained its entity.
         expected = [span for span in originals[doc_id]["spans"] if span["label"] != "PERSON"]
-        assert record["spans"] == expected
+        entities = ("entity", "entity_evidence")
+        assert [{k: v for k, v in span.items() if k not in entities} for span in record["spans"]] == expected
+        assert all(("entity" in span) == (span["label"] in NAME_LABELS) for span in record["spans"])
 
 
 def test_write_outputs_jsonl_keeps_non_ascii_unescaped(written: tuple[Path, dict]) -> None:
@@ -187,20 +206,20 @@ def test_write_outputs_manifest_does_not_count_unscored_spans_of_scored_labels(t
 def test_write_outputs_twice_is_byte_identical(tmp_path: Path) -> None:
     write_outputs(_records(), SKIPPED, tmp_path / "one", {"run": 1})
     write_outputs(_records(), SKIPPED, tmp_path / "two", {"run": 1})
-    for name in ("mentions.jsonl", "mentions.csv", "manifest.json"):
+    for name in BYTE_STABLE_NAMES:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
 
 
 def test_write_outputs_rewrites_in_place_identically(tmp_path: Path) -> None:
     write_outputs(_records(), SKIPPED, tmp_path, {})
-    first = {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES}
+    first = {name: (tmp_path / name).read_bytes() for name in BYTE_STABLE_NAMES}
     write_outputs(_records(), SKIPPED, tmp_path, {})
-    assert {name: (tmp_path / name).read_bytes() for name in OUTPUT_NAMES} == first
+    assert {name: (tmp_path / name).read_bytes() for name in BYTE_STABLE_NAMES} == first
 
 
 def test_write_outputs_uses_unix_newlines(written: tuple[Path, dict]) -> None:
     out, _ = written
-    for name in OUTPUT_NAMES:
+    for name in [name for name in OUTPUT_NAMES if name.endswith((".csv", ".jsonl", ".json"))]:
         raw = (out / name).read_bytes()
         assert b"\r\n" not in raw, name
         assert raw.endswith(b"\n"), name
@@ -208,7 +227,7 @@ def test_write_outputs_uses_unix_newlines(written: tuple[Path, dict]) -> None:
 
 def test_write_outputs_no_records_still_writes_header(tmp_path: Path) -> None:
     manifest = write_outputs([], [], tmp_path, {})
-    assert (tmp_path / "mentions.csv").read_text(encoding="utf-8") == ",".join(CSV_COLUMNS) + "\n"
+    assert (tmp_path / "mentions.csv").read_text(encoding="utf-8") == ",".join(MENTION_COLUMNS) + "\n"
     assert (tmp_path / "mentions.jsonl").read_text(encoding="utf-8") == ""
     assert manifest["articles"] == 0
     assert manifest["skipped"] == []

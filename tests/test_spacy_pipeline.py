@@ -164,8 +164,8 @@ def test_nlp_evaluate_reports_the_span_group_per_label(nlp: Language) -> None:
     assert scores[f"spans_{SPANS_KEY}_f"] > 0.8
 
 
-def test_build_nlp_is_the_model_ner_and_the_four_components(nlp: Language) -> None:
-    assert nlp.pipe_names == ["ner", *POLICY_PIPES]
+def test_build_nlp_is_the_model_ner_a_sentencizer_and_the_four_components(nlp: Language) -> None:
+    assert nlp.pipe_names == ["ner", "sentencizer", *POLICY_PIPES]
 
 
 def test_initialize_refuses_a_rule_set_without_a_vocabulary_naming_its_folder(tmp_path: Path) -> None:

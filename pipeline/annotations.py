@@ -5,6 +5,11 @@ where they apply, `norm` and `canonical`. Each entry annotates every whole-word 
 of its string in the article body, or the 1-based `occurrences` it lists. An occurrence
 inside a longer listed span of the same label is dropped, so a short form can be listed
 beside the long name that contains it.
+
+Every ORG, INITIATIVE and EVENT span names a real-world thing, and its gold `entity` is the id
+shared by all its mentions across the corpus: the entry's `entity` where it has one, else its
+`canonical`, else its `text` (corpus/ENTITIES.md says when an entry needs an explicit one).
+DATE and MONEY spans are values, not names: an `entity` on them is refused.
 """
 
 from __future__ import annotations
@@ -24,7 +29,10 @@ from .export import write_text_atomically
 from .spans import drop_contained_same_label, nesting_problem, sort_spans
 from .types import SCORED_LABELS, Article, Skipped
 
-ANNOTATION_KEYS = ("text", "label", "norm", "canonical", "occurrences")
+ANNOTATION_KEYS = ("text", "label", "norm", "canonical", "entity", "occurrences")
+# Labels whose spans are values (they carry a `norm`); every other scored label names an entity.
+VALUE_LABELS = ("DATE", "MONEY")
+NAME_LABELS = tuple(label for label in SCORED_LABELS if label not in VALUE_LABELS)
 
 
 def whole_word_offsets(text: str, needle: str) -> list[int]:
@@ -135,8 +143,14 @@ def _entry_spans(article: Article, path: Path, line: int, entry: dict[str, Any])
         raise fail(f"unknown keys {sorted(unknown)}; allowed: {', '.join(ANNOTATION_KEYS)}")
     if entry.get("label") not in SCORED_LABELS:
         raise fail(f"label {entry.get('label')!r} is not one of {', '.join(SCORED_LABELS)}")
-    if entry["label"] in ("DATE", "MONEY") and "norm" not in entry:
+    if entry["label"] in VALUE_LABELS and "norm" not in entry:
         raise fail(f"{entry['label']} {entry['text']!r} needs a `norm`")
+    if entry["label"] in VALUE_LABELS and "entity" in entry:
+        raise fail(
+            f"{entry['label']} {entry['text']!r} takes no `entity`; only {', '.join(NAME_LABELS)} spans name one"
+        )
+    if "entity" in entry and not (isinstance(entry["entity"], str) and entry["entity"].strip()):
+        raise fail(f"`entity` of {entry['text']!r} must be a non-empty name, like `entity: European Union`")
     starts = whole_word_offsets(article.text, str(entry["text"]))
     if not starts:
         raise GoldError(
@@ -164,5 +178,7 @@ def _entry_spans(article: Article, path: Path, line: int, entry: dict[str, Any])
         for key in ("norm", "canonical"):
             if key in entry:
                 span[key] = entry[key]
+        if entry["label"] in NAME_LABELS:
+            span["entity"] = entry.get("entity") or entry.get("canonical") or entry["text"]
         spans.append(span)
     return spans

@@ -163,6 +163,40 @@ def test_build_gold_record_carries_norm_and_canonical(tmp_path: Path) -> None:
     assert [span["start"] for span in record["spans"]] == sorted(span["start"] for span in record["spans"])
 
 
+def test_build_gold_record_entity_is_explicit_else_canonical_else_text(tmp_path: Path) -> None:
+    path = _annotation(
+        tmp_path,
+        "  - {text: U.S. Department of Energy, label: ORG, entity: United States Department of Energy}\n"
+        "  - {text: DOE, label: ORG, canonical: Department of Energy, entity: United States Department of Energy}\n"
+        "  - {text: Blue Dot Network, label: INITIATIVE, canonical: OECD Blue Dot Network}\n"
+        "  - {text: G20 Osaka Summit, label: EVENT}\n"
+        "  - {text: June 2019, label: DATE, norm: 2019-06}\n",
+    )
+    record = build_gold_record(_article(), path)
+    entities = {(span["text"], span.get("entity")) for span in record["spans"]}
+    assert entities == {
+        ("U.S. Department of Energy", "United States Department of Energy"),
+        ("DOE", "United States Department of Energy"),
+        ("Blue Dot Network", "OECD Blue Dot Network"),
+        ("G20 Osaka Summit", "G20 Osaka Summit"),
+        ("June 2019", None),
+    }
+
+
+def test_build_gold_record_one_string_split_into_two_entities_by_occurrence(tmp_path: Path) -> None:
+    path = _annotation(
+        tmp_path,
+        "  - {text: DOE, label: ORG, entity: U.S. Department of Energy, occurrences: [1, 3]}\n"
+        "  - {text: DOE, label: ORG, entity: Department of Education, occurrences: [2]}\n",
+    )
+    record = build_gold_record(_article(), path)
+    assert [span["entity"] for span in record["spans"]] == [
+        "U.S. Department of Energy",
+        "Department of Education",
+        "U.S. Department of Energy",
+    ]
+
+
 @pytest.mark.parametrize(
     ("body", "problem"),
     [
@@ -218,8 +252,27 @@ def test_build_gold_record_glued_string_is_not_found(tmp_path: Path) -> None:
         ("{text: DOE, label: GPE}", "label 'GPE' is not one of ORG, INITIATIVE, EVENT, DATE, MONEY"),
         ("{text: June 2019, label: DATE}", "DATE 'June 2019' needs a `norm`"),
         ("{text: $5 million, label: MONEY}", "MONEY '$5 million' needs a `norm`"),
+        (
+            "{text: June 2019, label: DATE, norm: 2019-06, entity: June}",
+            "DATE 'June 2019' takes no `entity`; only ORG, INITIATIVE, EVENT spans name one",
+        ),
+        (
+            "{text: $5 million, label: MONEY, norm: {amount: 5000000, currency: USD}, entity: USD}",
+            "MONEY '$5 million' takes no `entity`",
+        ),
+        ("{text: DOE, label: ORG, entity: ''}", "`entity` of 'DOE' must be a non-empty name"),
+        ("{text: DOE, label: ORG, entity: [DOE]}", "`entity` of 'DOE' must be a non-empty name"),
     ],
-    ids=["unknown-key", "unscored-label", "date-without-norm", "money-without-norm"],
+    ids=[
+        "unknown-key",
+        "unscored-label",
+        "date-without-norm",
+        "money-without-norm",
+        "date-with-entity",
+        "money-with-entity",
+        "empty-entity",
+        "entity-not-text",
+    ],
 )
 def test_build_gold_record_bad_entry_refused(tmp_path: Path, entry: str, problem: str) -> None:
     path = _annotation(tmp_path, f"  - {{text: DOE, label: ORG}}\n  - {entry}\n")
@@ -311,6 +364,13 @@ def test_corpus_gold_spans_sorted_by_start_then_end_descending(gold_path: Path) 
     for record in _gold_lines(gold_path):
         keys = [(span["start"], -span["end"]) for span in record["spans"]]
         assert keys == sorted(keys)
+
+
+@pytest.mark.parametrize("gold_path", GOLD_FILES, ids=[path.stem for path in GOLD_FILES])
+def test_corpus_gold_names_carry_an_entity_and_values_none(gold_path: Path) -> None:
+    for record in _gold_lines(gold_path):
+        for span in record["spans"]:
+            assert ("entity" in span) == (span["label"] in ("ORG", "INITIATIVE", "EVENT")), span
 
 
 @pytest.mark.parametrize("gold_path", GOLD_FILES, ids=[path.stem for path in GOLD_FILES])

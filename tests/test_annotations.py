@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -371,6 +373,23 @@ def test_corpus_gold_names_carry_an_entity_and_values_none(gold_path: Path) -> N
     for record in _gold_lines(gold_path):
         for span in record["spans"]:
             assert ("entity" in span) == (span["label"] in ("ORG", "INITIATIVE", "EVENT")), span
+
+
+def _spelling_key(entity: str) -> str:
+    """An entity id without case, punctuation or spacing: two ids that share it are one name typed twice."""
+    return re.sub(r"[\W_]", "", entity.casefold().replace("&", "and"))
+
+
+def test_corpus_gold_entity_ids_spelled_one_way_across_articles() -> None:
+    # An id is reused across articles by copying it; one that differs from another only in case,
+    # dashes, apostrophes or spacing is a typo that would split one entity in two.
+    spellings: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for gold_path in GOLD_FILES:
+        for record in _gold_lines(gold_path):
+            for span in record["spans"]:
+                if "entity" in span:
+                    spellings[(span["label"], _spelling_key(span["entity"]))].add(span["entity"])
+    assert {key: ids for key, ids in spellings.items() if len(ids) > 1} == {}
 
 
 @pytest.mark.parametrize("gold_path", GOLD_FILES, ids=[path.stem for path in GOLD_FILES])

@@ -140,6 +140,14 @@ class EntityResolver:
             found.append(self._link(span, qualified))
         return found
 
+    def annotate(self, spans: list[dict[str, Any]]) -> list[Link | None]:
+        """Set `entity` and `entity_evidence` on each name span of one article; return the links, in order."""
+        links = self.links(spans)
+        for span, link in zip(spans, links, strict=True):
+            if link is not None:
+                span["entity"], span["entity_evidence"] = link.entity, link.evidence
+        return links
+
     def _link(self, span: dict[str, Any], qualified: dict[tuple[str, str], set[str]]) -> Link:
         label, text = span["label"], span["text"]
         canonical = span.get("canonical")

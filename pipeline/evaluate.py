@@ -10,7 +10,7 @@ is scored on its own spans, which the guideline keeps flat.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict
 from difflib import SequenceMatcher
@@ -134,16 +134,82 @@ def normalization_accuracy(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -
     return {"labels": per_label, "mismatches": mismatches}
 
 
+def entity_scores(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    """B-cubed precision, recall and F1 of the predicted entities over the correctly found name mentions.
+
+    A mention counts when a predicted span matches a gold span strictly and both carry an
+    `entity`; gold entities are told apart by label too. For each mention, precision is the
+    share of its predicted entity's mentions that share its gold entity, recall the share of its
+    gold entity's mentions that share its predicted one (Bagga & Baldwin 1998); the figures
+    are their means, overall and per label. `wrong_merges` lists each predicted entity that
+    holds mentions of several gold entities, `wrong_splits` each gold entity whose mentions
+    got several predicted ones, each with its mentions counted per entity.
+    """
+    mentions: list[tuple[str, str, str, str]] = []  # (label, gold entity, predicted entity, text)
+    for gold, prediction in pairs:
+        predicted = {match_key(span): span for span in prediction["spans"] if span.get("scored", True)}
+        for span in gold["spans"]:
+            match = predicted.get(match_key(span))
+            if "entity" in span and match is not None and match.get("entity"):
+                mentions.append((span["label"], f"{span['label']}:{span['entity']}", match["entity"], span["text"]))
+    per_label = {
+        label: _b_cubed([m for m in mentions if m[0] == label])
+        for label in SCORED_LABELS
+        if any(m[0] == label for m in mentions)
+    }
+    return {
+        "micro": _b_cubed(mentions),
+        **per_label,
+        "wrong_merges": _confusions(mentions, group=2, member=1),
+        "wrong_splits": _confusions(mentions, group=1, member=2),
+    }
+
+
+def _b_cubed(mentions: list[tuple[str, str, str, str]]) -> dict[str, Any]:
+    if not mentions:
+        return {"mentions": 0, "precision": 0.0, "recall": 0.0, "f1": 0.0}
+    shared = Counter((gold, predicted) for _, gold, predicted, _ in mentions)
+    gold_sizes = Counter(gold for _, gold, _, _ in mentions)
+    predicted_sizes = Counter(predicted for _, _, predicted, _ in mentions)
+    # Each of the n mentions in a (gold, predicted) cell scores n / size: n * n / size for the cell.
+    precision = sum(n * n / predicted_sizes[p] for (_, p), n in shared.items()) / len(mentions)
+    recall = sum(n * n / gold_sizes[g] for (g, _), n in shared.items()) / len(mentions)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"mentions": len(mentions), "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def _confusions(mentions: list[tuple[str, str, str, str]], *, group: int, member: int) -> list[dict[str, Any]]:
+    """The groups (predicted or gold entities) whose mentions fall into several members, with their texts."""
+    members: dict[str, Counter[str]] = defaultdict(Counter)
+    texts: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for mention in mentions:
+        members[mention[group]][mention[member]] += 1
+        texts[(mention[group], mention[member])].add(mention[3])
+    kind = ("predicted", "gold") if group == 2 else ("gold", "predicted")
+    return [
+        {
+            kind[0]: entity,
+            kind[1]: [
+                {"entity": other, "mentions": count, "texts": sorted(texts[(entity, other)])}
+                for other, count in counts.most_common()
+            ],
+        }
+        for entity, counts in sorted(members.items())
+        if len(counts) > 1
+    ]
+
+
 def evaluate(
     gold: dict[str, dict[str, Any]], predictions: Iterable[dict[str, Any]], *, align: bool = False
 ) -> dict[str, Any]:
     """Compare predictions with gold by article id.
 
     Returns the scores over all articles, per `meta.split` (e.g. `first`, `dev`), per article,
-    the normalization accuracy, the list of errors, and the ids that had no prediction (their
-    spans count as missed). With `align`, only the predicted articles are scored, and where a
-    prediction's text differs from the gold's (a web page or PDF of a gold article) the gold
-    spans are carried over to it (`align_gold`); `aligned` then says what could not be.
+    the normalization accuracy, the entity scores (`entity_scores`) overall and per split, the
+    list of errors, and the ids that had no prediction (their spans count as missed). With
+    `align`, only the predicted articles are scored, and where a prediction's text differs
+    from the gold's (a web page or PDF of a gold article) the gold spans are carried over to it
+    (`align_gold`); `aligned` then says what could not be.
 
     Raises:
         GoldError: when, without `align`, a prediction's text differs from the gold text of the same id.
@@ -171,6 +237,10 @@ def evaluate(
         "overall": score(pairs),
         "normalization": normalization_accuracy(pairs),
         "splits": {split: score(members) for split, members in sorted(by_split.items())},
+        "entities": {
+            "overall": entity_scores(pairs),
+            "splits": {split: entity_scores(members) for split, members in sorted(by_split.items())},
+        },
         "articles": {
             gold_record["meta"]["id"]: score([(gold_record, prediction)])["strict"]["micro"]
             for gold_record, prediction in pairs

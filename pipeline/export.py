@@ -28,7 +28,7 @@ from .records import (
     spreadsheet_cell,
 )
 from .spans import sort_spans
-from .tables import ENTITY_NAME_COLUMN, MENTION_TABLE_COLUMNS, Sentences, TableWriter, build_database
+from .tables import MENTION_TABLE_COLUMNS, Sentences, TableWriter, build_database
 from .types import SCORED_LABELS, Skipped
 
 # Temporary files carry a prefix only this tool uses, so cleaning up never touches a user's `*.tmp`.
@@ -219,21 +219,20 @@ class DatasetWriter:
         with self._temporary[RECORDS_AS_READ].open(encoding="utf-8", newline="") as records:
             for line in records:
                 record = json.loads(line)
-                spans = record["spans"]
-                for span, link in zip(spans, self.resolver.links(spans), strict=True):
-                    if link is not None:
-                        span["entity"], span["entity_evidence"] = link.entity, link.evidence
-                        span[ENTITY_NAME_COLUMN] = link.name
+                names = {
+                    (span["start"], span["end"], span["label"]): link.name
+                    for span, link in zip(record["spans"], self.resolver.annotate(record["spans"]), strict=True)
+                    if link is not None
+                }
                 sentences = Sentences(record.get("sentences", []))
                 doc_id = record["meta"]["id"]
                 rows = []
-                for span in sort_spans(spans):
-                    fields = mention_fields(doc_id, span)
+                for span in sort_spans(record["spans"]):
                     sentence = sentences.holding(span["start"])
                     rows.append(
                         [
-                            *fields.values(),
-                            span.pop(ENTITY_NAME_COLUMN, None),
+                            *mention_fields(doc_id, span).values(),
+                            names.get((span["start"], span["end"], span["label"])),
                             *(sentence or (None, None)),
                             record["text"][slice(*sentence)] if sentence else None,
                         ]

@@ -83,7 +83,8 @@ def test_variant_names_in_different_articles_are_one_entity(tmp_path: Path, rule
     _, records = _run(tmp_path, rules, VARIANTS)
     by_text = {span["text"]: span["entity"] for record in records for span in record["spans"] if "entity" in span}
     ministry = "org:ministry-of-foreign-affairs-of-japan"
-    assert by_text["Japanese Ministry of Foreign Affairs"] == by_text["Ministry of Foreign Affairs of Japan"] == ministry
+    assert by_text["Japanese Ministry of Foreign Affairs"] == ministry
+    assert by_text["Ministry of Foreign Affairs of Japan"] == ministry
     assert by_text["U.S. Department of Energy"] == by_text["US Department of Energy"]
     assert by_text["JICA"] == by_text["Japan International Cooperation Agency"]
 

@@ -266,3 +266,65 @@ def test_read_evaluation_of_another_file_is_refused_with_what_to_do(tmp_path: Pa
     message = str(caught.value)
     assert message.startswith(f"{path}: not an evaluation file")
     assert message.endswith("write it again with `policy-extract evaluate`")
+
+
+ENTITY_TEXT = "The Asian Development Bank (ADB) and the Bank lent more. ADB said so. The Bank of Japan did not."
+
+
+def _named(needle: str, entity: str, occurrence: int = 0) -> dict:
+    start = -1
+    for _ in range(occurrence + 1):
+        start = ENTITY_TEXT.index(needle, start + 1)
+    return {"start": start, "end": start + len(needle), "label": "ORG", "text": needle, "entity": entity}
+
+
+def test_entity_scores_are_b_cubed_over_the_correctly_found_mentions() -> None:
+    """Gold: ADB's four mentions are one entity, the Bank of Japan another. Predicted: the long
+    form and its acronym one entity, "the Bank" its own (a split), the Bank of Japan with ADB (a
+    merge); a span the gold lacks counts nowhere."""
+    gold = _record(
+        "a",
+        [
+            _named("Asian Development Bank", "Asian Development Bank"),
+            _named("ADB", "Asian Development Bank"),
+            _named("Bank", "Asian Development Bank", 1),
+            _named("ADB", "Asian Development Bank", 1),
+            _named("Bank of Japan", "Bank of Japan"),
+        ],
+        text=ENTITY_TEXT,
+    )
+    predicted = _record(
+        "a",
+        [
+            _named("Asian Development Bank", "org:adb"),
+            _named("ADB", "org:adb"),
+            _named("Bank", "org:bank", 1),
+            _named("ADB", "org:adb", 1),
+            _named("Bank of Japan", "org:adb"),
+            _named("Japan", "org:japan"),
+        ],
+        text=ENTITY_TEXT,
+    )
+    scores = evaluate({"a": gold}, [predicted])["entities"]["overall"]
+    # Precision: three ADB mentions score 3/4 each, "the Bank" 1, the Bank of Japan 1/4 -> 3.5/5.
+    # Recall: three ADB mentions score 3/4 each, "the Bank" 1/4, the Bank of Japan 1 -> 3.5/5.
+    assert scores["micro"] == {"mentions": 5, "precision": 0.7, "recall": 0.7, "f1": 0.7}
+    assert scores["wrong_merges"] == [
+        {
+            "predicted": "org:adb",
+            "gold": [
+                {"entity": "ORG:Asian Development Bank", "mentions": 3, "texts": ["ADB", "Asian Development Bank"]},
+                {"entity": "ORG:Bank of Japan", "mentions": 1, "texts": ["Bank of Japan"]},
+            ],
+        }
+    ]
+    assert [split["gold"] for split in scores["wrong_splits"]] == ["ORG:Asian Development Bank"]
+
+
+def test_entity_scores_are_perfect_when_the_clusters_agree_whatever_the_ids() -> None:
+    gold = _record("a", [_named("ADB", "x"), _named("ADB", "x", 1), _named("Bank of Japan", "y")], text=ENTITY_TEXT)
+    predicted = _record(
+        "a", [_named("ADB", "org:1"), _named("ADB", "org:1", 1), _named("Bank of Japan", "org:2")], text=ENTITY_TEXT
+    )
+    scores = evaluate({"a": gold}, [predicted])["entities"]["overall"]
+    assert scores["micro"]["f1"] == 1.0 and scores["wrong_merges"] == scores["wrong_splits"] == []

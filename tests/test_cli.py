@@ -160,10 +160,15 @@ def test_cli_run_writes_outputs_and_exits_1_on_skipped_input(batch: dict) -> Non
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert sorted(path.name for path in out.iterdir() if not path.name.startswith(".")) == [
         "aliases.csv",
+        "aliases.parquet",
         "articles.csv",
+        "articles.parquet",
+        "entities.parquet",
         "manifest.json",
         "mentions.csv",
         "mentions.jsonl",
+        "mentions.parquet",
+        "policy.duckdb",
     ]
     assert (out / ".cache").is_dir()
     assert "1 articles (0 from the cache, 1 processed)" in result.stdout

@@ -100,9 +100,8 @@ def run_batch(
     check_folders(out_dir, options.cache_dir or out_dir / ".cache")
     progress = Progress()
     versions = _versions(settings, code_digest())
-    cache = ExtractionCache(
-        options.cache_dir or out_dir / ".cache", run_fingerprint(_run_identity(versions, settings, rules))
-    )
+    fingerprint = run_fingerprint(_run_identity(versions, settings, rules))
+    cache = ExtractionCache(options.cache_dir or out_dir / ".cache", fingerprint)
     inputs: dict[str, str] = {}
     engine: Engine | None = None
     in_flight: deque[_Chunk] = deque()
@@ -134,7 +133,7 @@ def run_batch(
             on_progress(progress)
 
     with OutputLock(out_dir):
-        writer = DatasetWriter(out_dir, EntityResolver(EntityRules.from_rules(rules)))
+        writer = DatasetWriter(out_dir, EntityResolver(EntityRules.from_rules(rules)), fingerprint)
         try:
             for articles in _chunks(_unique(items, progress), options.chunk_size):
                 hits = [None if options.force else cache.get(article) for article in articles]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import tempfile
@@ -105,10 +106,14 @@ class DatasetWriter:
     NAMES = ("mentions.jsonl", "mentions.csv", "aliases.csv", "articles.csv")
     TABLES = ("mentions", "articles", "aliases", "entities")
     DATABASE = "policy.duckdb"
+    DATASETS = (*NAMES, *(f"{table}.parquet" for table in TABLES), DATABASE)
 
-    def __init__(self, out_dir: Path, resolver: EntityResolver) -> None:
+    def __init__(self, out_dir: Path, resolver: EntityResolver, identity: str = "") -> None:
         self.out_dir = out_dir
         self.resolver = resolver
+        # What the datasets are made from: `identity` (the run's fingerprint), then each article's
+        # record and origin, in order.
+        self._made_from = hashlib.sha256(identity.encode("utf-8"))
         out_dir.mkdir(parents=True, exist_ok=True)
         remove_temporary_files(out_dir)
         self._temporary: dict[str, Path] = {}
@@ -140,6 +145,7 @@ class DatasetWriter:
         article_rows, alias_rows = [], []
         for article, (path, sha256, reader) in zip(rendered, origins, strict=True):
             self._streams[RECORDS_AS_READ].write(article.jsonl)
+            self._made_from.update(f"{article.jsonl}{path}\0{sha256}\0{reader}\n".encode())
             doc_id = article.meta.get("id")
             aliases = [[doc_id, *definition] for definition in article.definitions]
             self._streams["aliases.csv"].writelines(csv_lines([spreadsheet_cell(c) for c in row] for row in aliases))
@@ -156,14 +162,54 @@ class DatasetWriter:
     def commit(self, manifest: dict[str, Any], skipped: Sequence[Skipped]) -> dict[str, Any]:
         """Resolve the entities, write the datasets and tables, and move them all into place, the manifest last.
 
-        Every destination is checked before the first rename (a folder where a dataset goes
-        stops the commit), so the datasets are replaced all together or not at all.
+        When the previous datasets in `out_dir` were made from the same articles, origins and
+        `identity`, and their files still hold what the previous manifest says (sha256), they are
+        kept and only the manifest is written: a warm re-run over an unchanged corpus does not
+        rebuild the tables. Every destination is checked before the first rename (a folder where
+        a dataset goes stops the commit), so the datasets are replaced all together or not at all.
 
         Raises:
             PolicyExtractError: when a destination is a folder; nothing is replaced then.
             OSError: when a file cannot be written (a full disk); `abort` keeps the previous datasets.
         """
         started = time.perf_counter()
+        made_from = self._made_from.hexdigest()
+        previous = _previous_datasets(self.out_dir)
+        reused = previous.get("made_from") == made_from and _files_hold(self.out_dir, previous.get("files"))
+        if reused:
+            self.abort()
+            self._temporary, self._streams, self._tables = {}, {}, {}
+            datasets = previous
+        else:
+            self._write_tables()
+            files = {name: _sha256(temporary) for name, temporary in sorted(self._temporary.items())}
+            datasets = {"made_from": made_from, "files": files}
+        if isinstance(manifest.get("run"), dict):  # a batch run's figures: the time entities and tables took
+            run = {**manifest["run"], "tables_seconds": round(time.perf_counter() - started, 3), "tables_kept": reused}
+            manifest["run"] = run
+        manifest = {
+            **manifest,
+            "articles": self.articles,
+            "spans_per_label": {label: self.counts.get(label, 0) for label in SCORED_LABELS},
+            "entities": {"ambiguous_acronyms": self.resolver.ambiguous},
+            "datasets": datasets,
+            "skipped": [{"path": printable(item.path), "reason": printable(item.reason)} for item in skipped],
+        }
+        text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False) + "\n"
+        self._streams["manifest.json"] = self._open("manifest.json")
+        self._streams["manifest.json"].write(text)
+        for stream in self._streams.values():
+            stream.close()
+        for name in self._temporary:
+            destination = self.out_dir / name
+            if destination.is_dir() and not destination.is_symlink():
+                raise PolicyExtractError(Messages.E009.format(path=shown_path(destination)))
+        for name, temporary in self._temporary.items():
+            os.replace(temporary, self.out_dir / name)
+        return manifest
+
+    def _write_tables(self) -> None:
+        """Read the records back with their entities into mentions.*, then build the database from the tables."""
         self._streams.pop(RECORDS_AS_READ).close()
         for name in ("articles", "raw_aliases"):
             self._tables[name].close()
@@ -190,29 +236,8 @@ class DatasetWriter:
         )
         remove_quietly(self._temporary.pop(RECORDS_AS_READ))
         remove_quietly(self._temporary.pop(RAW_ALIASES))
-        if isinstance(
-            manifest.get("run"), dict
-        ):  # a batch run's figures: how long resolving and writing the tables took
-            manifest["run"] = {**manifest["run"], "tables_seconds": round(time.perf_counter() - started, 3)}
-        manifest = {
-            **manifest,
-            "articles": self.articles,
-            "spans_per_label": {label: self.counts.get(label, 0) for label in SCORED_LABELS},
-            "entities": {"ambiguous_acronyms": self.resolver.ambiguous},
-            "skipped": [{"path": printable(item.path), "reason": printable(item.reason)} for item in skipped],
-        }
-        text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True, allow_nan=False) + "\n"
-        self._streams["manifest.json"] = self._open("manifest.json")
-        self._streams["manifest.json"].write(text)
         for stream in self._streams.values():
-            stream.close()
-        for name in self._temporary:
-            destination = self.out_dir / name
-            if destination.is_dir() and not destination.is_symlink():
-                raise PolicyExtractError(Messages.E009.format(path=shown_path(destination)))
-        for name, temporary in self._temporary.items():
-            os.replace(temporary, self.out_dir / name)
-        return manifest
+            stream.close()  # before their digests are taken
 
     def _write_mentions(self) -> None:
         """Read the records back in order; write each with its entities to mentions.jsonl, .csv and .parquet."""
@@ -254,6 +279,32 @@ class DatasetWriter:
         for temporary in self._temporary.values():
             remove_quietly(temporary)
             remove_quietly(temporary.with_name(f"{temporary.name}.wal"))
+
+
+def _previous_datasets(out_dir: Path) -> dict[str, Any]:
+    """What the manifest in `out_dir` says its datasets were made from and hold; empty when it says nothing."""
+    try:
+        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return {}
+    datasets = manifest.get("datasets") if isinstance(manifest, dict) else None
+    return datasets if isinstance(datasets, dict) else {}
+
+
+def _files_hold(out_dir: Path, files: Any) -> bool:
+    """Whether every file named in `files` (name -> sha256) is a regular file in `out_dir` with that digest."""
+    if not isinstance(files, dict) or set(files) != set(DatasetWriter.DATASETS):
+        return False
+    for name, digest in files.items():
+        path = out_dir / name
+        if path.is_symlink() or not path.is_file() or _sha256(path) != digest:
+            return False
+    return True
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def write_outputs(

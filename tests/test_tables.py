@@ -94,3 +94,21 @@ def test_every_alias_row_names_the_entity_of_its_long_form(runs: dict[int, Path]
     assert len(rows) == len(csv_rows) > 0
     entities = {row["entity"] for row in pq.read_table(out / "entities.parquet").to_pylist()}
     assert all(row["entity"] in entities for row in rows if row["mentions"])
+
+
+def test_a_re_run_over_unchanged_articles_keeps_the_tables_and_a_changed_file_is_rebuilt(
+    tmp_path: Path, article_sample: Path, rules: RuleSet
+) -> None:
+    def run() -> dict:
+        manifest, _ = run_batch(iter_articles([article_sample]), SETTINGS, rules, tmp_path, RunOptions())
+        return manifest
+
+    first = run()
+    written = {name: (tmp_path / name).read_bytes() for name in first["datasets"]["files"]}
+    second = run()
+    assert (first["run"]["tables_kept"], second["run"]["tables_kept"]) == (False, True)
+    assert {name: (tmp_path / name).read_bytes() for name in written} == written
+    (tmp_path / "entities.parquet").write_bytes(b"edited by hand")
+    third = run()
+    assert third["run"]["tables_kept"] is False
+    assert (tmp_path / "entities.parquet").read_bytes() == written["entities.parquet"]

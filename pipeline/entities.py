@@ -22,6 +22,7 @@ ambiguous.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -35,6 +36,7 @@ NAME_LABELS = ("ORG", "INITIATIVE", "EVENT")
 # The span sources that set `canonical` from evidence inside the article.
 IN_ARTICLE_SOURCES = ("acronym", "back-reference", "short-name")
 GAZETTEER_PREFIX = "gaz-"
+PLAIN_CACHE_SIZE = 1 << 16
 # A national qualifier is moved behind a name of at least this many words ("Ministry of Finance",
 # not "Ministry").
 MIN_QUALIFIED_WORDS = 2
@@ -214,8 +216,12 @@ class _Variants:
         self._qualifiers = {self.plain(form): country for form, country in rules.qualifiers.items()}
         self._heads = {self.plain(word) for word in rules.qualified_heads}
         self._legal_forms = {self.plain(form) for form in rules.legal_forms}
+        # Names recur across a corpus: each is keyed once.
+        self._keys: dict[str, str] = {}
+        self._qualified: dict[str, tuple[str, str] | None] = {}
 
     @staticmethod
+    @functools.lru_cache(maxsize=PLAIN_CACHE_SIZE)
     def plain(name: str) -> str:
         """The name with the spelling differences that never change what it names ironed out.
 
@@ -229,6 +235,12 @@ class _Variants:
 
     def key(self, name: str) -> str:
         """`plain`, without a trailing legal form, with a national qualifier put behind ("X of Japan")."""
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = self._key(name)
+        return key
+
+    def _key(self, name: str) -> str:
         words = self.plain(name).split(" ")
         while len(words) > 1 and words[-1].strip(",") in self._legal_forms:
             words.pop()
@@ -242,6 +254,11 @@ class _Variants:
 
     def qualified(self, name: str) -> tuple[str, str] | None:
         """(the name without its country, the country) for "Japanese X" or "X of Japan"; None otherwise."""
+        if name not in self._qualified:
+            self._qualified[name] = self._split_qualifier(name)
+        return self._qualified[name]
+
+    def _split_qualifier(self, name: str) -> tuple[str, str] | None:
         text = self.plain(name)
         words = text.split(" ")
         for width in (2, 1):  # "south korean ministry of ..." before "korean"

@@ -83,12 +83,18 @@ class TableWriter:
         if not self._rows:
             return
         columns = list(zip(*self._rows, strict=True))
-        arrays = [
-            pa.array(values if field.type != pa.string() else [_text(value) for value in values], type=field.type)
-            for values, field in zip(columns, self.schema, strict=True)
-        ]
+        arrays = [_array(values, field.type) for values, field in zip(columns, self.schema, strict=True)]
         self._writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema), row_group_size=ROWS_PER_GROUP)
         self._rows = []
+
+
+def _array(values: tuple[Any, ...], kind: pa.DataType) -> pa.Array:
+    try:
+        return pa.array(values, type=kind)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        if kind != pa.string():
+            raise
+        return pa.array([_text(value) for value in values], type=kind)
 
 
 def _text(value: Any) -> str | None:

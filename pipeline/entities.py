@@ -25,11 +25,12 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .patterns import RuleSet
+from .records import Extraction
 
 # The labels that name things; DATE and MONEY have values instead.
 NAME_LABELS = ("ORG", "INITIATIVE", "EVENT")
@@ -198,6 +199,14 @@ class EntityResolver:
     @staticmethod
     def _made(label: str, key: str, name: str, evidence: str) -> Link:
         return Link(entity_id(label, key), name, evidence)
+
+
+def resolve_entities(resolver: EntityResolver, extractions: Sequence[Extraction]) -> None:
+    """Give the name spans of extractions held in memory their entities, as a run does across its corpus."""
+    for extraction in extractions:
+        resolver.add_definitions((alias["short"], alias["long"], alias["label"]) for alias in extraction.aliases)
+    for extraction in extractions:
+        resolver.annotate(extraction.record["spans"])
 
 
 def entity_id(label: str, key: str) -> str:

@@ -21,7 +21,7 @@ from conftest import CORPUS_DIR, PATTERNS_DIR
 from spacy.language import Language
 
 from pipeline.corpus import read_articles, read_gold
-from pipeline.entities import EntityResolver, EntityRules
+from pipeline.entities import EntityResolver, EntityRules, resolve_entities
 from pipeline.evaluate import evaluate
 from pipeline.extract import extract
 from pipeline.nlp import POLICY_PIPES, build_nlp
@@ -46,11 +46,7 @@ def report(nlp: Language, rules: RuleSet) -> dict:
     articles, skipped = read_articles([CORPUS_DIR / "articles"])
     assert skipped == []
     extractions = list(extract(nlp, articles))
-    resolver = EntityResolver(EntityRules.from_rules(rules))
-    for extraction in extractions:
-        resolver.add_definitions((a["short"], a["long"], a["label"]) for a in extraction.aliases)
-    for extraction in extractions:
-        resolver.annotate(extraction.record["spans"])
+    resolve_entities(EntityResolver(EntityRules.from_rules(rules)), extractions)
     return evaluate(read_gold(CORPUS_DIR / "gold"), (extraction.record for extraction in extractions))
 
 

@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 
 from .records import ALIAS_COLUMNS, ARTICLE_COLUMNS, CSV_COLUMNS, ENTITY_COLUMNS
 
-# Rows held before they are written as one Parquet row group.
-ROWS_PER_GROUP = 65536
+# Rows held before they are written as one Parquet row group: a few megabytes of Python objects.
+ROWS_PER_GROUP = 16384
 
 _TYPES = {
     "start": pa.int64(),

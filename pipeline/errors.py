@@ -128,6 +128,7 @@ class Messages:
         "list occurrences from 1 to {count}"
     )
     G006 = "{path}: no article with id {id!r} in {articles}; name the annotation file after its article's id"
+    D001 = "{path}: not the output folder of a run ({problem}); give a folder that `policy-extract run --out` wrote"
 
 
 def shown_path(path: str | Path) -> str:

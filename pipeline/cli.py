@@ -10,15 +10,17 @@ breaks. A paragraph opened by a `\\b` line (the examples) is printed as written.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from tqdm import tqdm
@@ -39,6 +41,9 @@ from .readers.base import codec_problem
 from .readers.sheet import MetadataSheet
 from .rulecheck import load_checked_rules
 from .types import TEST_SPLIT, Article, PipelineSettings, Skipped
+
+if TYPE_CHECKING:
+    from .diff import EntityGroup, RunDiff, RunOutput, SpanChange
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None)
 
@@ -112,6 +117,7 @@ class Engine(StrEnum):
 
 @app.command()
 def run(
+    ctx: typer.Context,
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
@@ -183,6 +189,16 @@ def run(
             "with a reason), and descend linked folders. Paths named here are always read as given.",
         ),
     ] = False,
+    compare_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare-to",
+            metavar="OLD_OUT",
+            help="After the run, print what changed from the datasets in OLD_OUT (as `diff` does); OLD_OUT may "
+            "be OUT itself, compared as it was before the run.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Extract spans from articles into datasets in OUT.
 
@@ -199,6 +215,15 @@ def run(
     """
     paths = paths or [DEFAULT_ARTICLES]
     out = out.absolute()
+    old_run = None
+    if compare_to is not None:
+        from .diff import RunOutput
+
+        # Opened before any work, so that a wrong folder fails at once, and held open until the command
+        # ends: when it is OUT, the run renames new datasets over it and the open file still reads the old.
+        before = f"{shown_path(out)} before this run" if compare_to.absolute() == out else None
+        with _reported():
+            old_run = ctx.with_resource(RunOutput(compare_to.absolute(), name=before))
     for stop in (signal.SIGTERM, signal.SIGHUP):  # end as Ctrl-C does: temporary files removed, workers stopped
         signal.signal(stop, _interrupted)
     settings = PipelineSettings(model=model, patterns_dir=patterns)
@@ -250,6 +275,8 @@ def run(
     )
     if sheet is not None:
         _report_sheet(sheet)
+    if old_run is not None:
+        _report_comparison(old_run, out)
     if progress.skipped:
         _warn(f"{len(progress.skipped)} input(s) skipped; see {out / 'manifest.json'} and fix or remove them")
         raise typer.Exit(code=1)
@@ -264,6 +291,14 @@ def _report_sheet(sheet: MetadataSheet) -> None:
     )
     for row in unmatched:
         _warn(f"metadata sheet row matches no input: {row}")
+
+
+def _report_comparison(old_run: RunOutput, out: Path) -> None:
+    """What changed from `old_run` to the datasets just written to `out`; this run has no evaluation yet."""
+    from .diff import RunOutput, diff_runs
+
+    with _reported(), RunOutput(out) as new_run:
+        typer.echo("\n" + _diff_summary(diff_runs(old_run, new_run, evaluations=False), DIFF_LIMIT))
 
 
 def _reporting_skips(items: Iterable[Article | Skipped]) -> Iterator[Article | Skipped]:
@@ -470,6 +505,176 @@ def report_command(
             records, out, gold=gold_records, evaluation=read_evaluation(evaluation), bare=read_evaluation(bare)
         )
     typer.echo(f"{len(pages)} pages -> {shown_path(out / 'index.html')}")
+
+
+# Changes, entity groups and articles `diff` prints by default; the rest are counted, never dropped silently.
+DIFF_LIMIT = 20
+
+
+@app.command("diff")
+def diff_command(
+    old: Annotated[
+        Path, typer.Argument(metavar="OLD_OUT", help="Output folder of the earlier run.", show_default=False)
+    ],
+    new: Annotated[Path, typer.Argument(metavar="NEW_OUT", help="Output folder of the later run.", show_default=False)],
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print everything (every change, the summaries, the scores) as one JSON document."),
+    ] = False,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", metavar="N", min=0, help="Changes, entity groups and articles to list; the rest are counted."
+        ),
+    ] = DIFF_LIMIT,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when the runs differ, 0 when they do not (as git diff).")
+    ] = False,
+) -> None:
+    """Show what changed between the datasets of two runs.
+
+    The scored spans of OLD_OUT/mentions.jsonl and NEW_OUT/mentions.jsonl are compared article
+    by article, paired by id: spans added, removed, relabelled (same offsets, another label),
+    re-bounded (same label, other offsets over the same words), with other values (each field,
+    old and new) or made by another rule, and entities merged or split. A summary per label and
+    per pattern id says which rule did what; when both folders have an evaluation.json, the F1
+    scores are set side by side. To see what a pattern change does, keep the datasets of a run
+    (cp -r outputs /tmp/before), change the pattern, run again, and diff; `run --compare-to`
+    does it in one step. Exits 0 whether or not the runs differ, unless --exit-code.
+
+    \b
+    Example:
+      policy-extract diff /tmp/before outputs --limit 50
+      policy-extract run corpus/articles --out outputs --compare-to outputs
+    """
+    from .diff import RunOutput, diff_runs
+
+    with _reported(), RunOutput(old.absolute()) as old_run, RunOutput(new.absolute()) as new_run:
+        result = diff_runs(old_run, new_run)
+    if as_json:
+        # ASCII escapes: a hand-made file may hold a lone surrogate, which no terminal encoding prints.
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        typer.echo(_diff_summary(result, limit))
+    if exit_code and result.differs:
+        raise typer.Exit(code=1)
+
+
+def _diff_summary(result: RunDiff, limit: int) -> str:
+    """The comparison as a person reads it: figures, the summaries, the first `limit` of each list."""
+    from .diff import KIND_HEADINGS, MERGED, RENAMED, SPLIT
+    from .evaluate import SCHEMES
+
+    articles, spans, totals = result.articles, result.spans, result.totals()
+    lines = [
+        f"{result.old} ({articles['old']} articles, {spans['old']} scored spans) -> "
+        f"{result.new} ({articles['new']} articles, {spans['new']} scored spans)"
+    ]
+    if not result.differs:
+        lines.append(f"no differences: {articles['compared']} articles, {spans['unchanged']} spans the same")
+    else:
+        lines.append(
+            f"articles: {articles['compared']} in both, {len(result.added_articles)} added, "
+            f"{len(result.removed_articles)} removed, {len(result.text_changed)} with another text"
+        )
+        for name, ids in (
+            ("added", result.added_articles),
+            ("removed", result.removed_articles),
+            ("with another text", result.text_changed),
+        ):
+            lines += _first(limit, ids, f"articles {name}", lambda doc_id: f"  {doc_id}")
+        changed = ", ".join(f"{totals[kind]} {heading}" for kind, heading in KIND_HEADINGS.items())
+        lines.append(f"spans of articles in both: {spans['unchanged']} the same; {changed}")
+        kinds = Counter(group.kind for group in result.entities)
+        lines.append(f"entities: {kinds[MERGED]} merged, {kinds[SPLIT]} split, {kinds[RENAMED]} renamed")
+    if result.changes:
+        headings = list(KIND_HEADINGS.values())
+        by_label = [[label, *counts.values()] for label, counts in result.by_label().items()]
+        by_source = [[source, *counts.values()] for source, counts in result.by_source().items()]
+        lines += ["", "per label (a change of label counts under both):"]
+        lines += [_aligned(["label", *headings], [*by_label, ["all", *totals.values()]])]
+        lines += [
+            "",
+            "per pattern id (a change of rule counts under both):",
+            _aligned(["pattern id", *headings], by_source),
+        ]
+        lines += ["", *_first(limit, result.changes, "changes", _change_line)]
+    if result.entities:
+        lines += ["", *_first(limit, result.entities, "entity groups", _entity_line)]
+    if result.evaluation:
+        rows = [
+            [row["set"], row["label"], *(_score(row[scheme][key], key) for scheme in SCHEMES for key in row[scheme])]
+            for row in result.evaluation
+        ]
+        header = ["set", "label", "strict F1 old", "new", "delta", "partial F1 old", "new", "delta"]
+        lines += ["", "evaluation (evaluation.json of each run):", _aligned(header, rows, names=2)]
+    for folder in result.stale_evaluations:
+        lines.append(f"note: {folder}/evaluation.json is older than its mentions.jsonl, so it scores an earlier run")
+    return "\n".join(lines)
+
+
+def _first(limit: int, items: list[Any], name: str, line: Callable[[Any], str]) -> list[str]:
+    """The first `limit` items as lines, under a heading that counts them all and says how to see the rest."""
+    if not items:
+        return []
+    shown = [line(item) for item in items[:limit]]
+    if len(shown) == len(items):
+        return [f"{name} ({len(items)}):", *shown]
+    rest = f"--limit {len(items)} or --json lists them all"
+    if not shown:
+        return [f"{name}: {len(items)}, none listed ({rest})"]
+    return [f"{name} ({len(items)}, the first {len(shown)} listed; {rest}):", *shown]
+
+
+def _span_text(span: dict[str, Any]) -> str:
+    return f"{span['start']}-{span['end']} {span['label']} {span['text']!r}"
+
+
+def _change_line(change: SpanChange) -> str:
+    """One change: its kind, its article, the span old -> new, the values that differ, the rules old -> new."""
+    from .diff import KIND_HEADINGS, NO_SOURCE, REBOUNDED, RELABELLED
+
+    old, new = change.old or {}, change.new or {}
+    if change.kind == RELABELLED:
+        what = f"{old['start']}-{old['end']} {old['text']!r} {old['label']} -> {new['label']}"
+    elif change.kind == REBOUNDED:
+        what = f"{_span_text(old)} -> {new['start']}-{new['end']} {new['text']!r}"
+    else:
+        what = _span_text(new or old)
+    values = "".join(f"; {field.field} {field.old!r} -> {field.new!r}" for field in change.fields)
+    rules = " -> ".join(dict.fromkeys(span.get("source") or NO_SOURCE for span in change.spans))
+    return f"  {KIND_HEADINGS[change.kind]:<12} {change.doc_id}  {what}{values} ({rules})"
+
+
+def _entity_line(group: EntityGroup) -> str:
+    old = ", ".join(group.old) or "(none)"
+    new = ", ".join(group.new) or "(none)"
+    unlinked = f", {group.unlinked} of them unlinked" if group.unlinked else ""
+    names = f" ({', '.join(repr(name) for name in group.names)})" if group.names else ""
+    return f"  {group.kind:<10} {old} -> {new}: {group.mentions} mentions{unlinked}{names}"
+
+
+def _score(value: Any, key: str) -> str:
+    """A score of the evaluation table (`key`: old, new or delta); an evaluation file is read, not trusted."""
+    if value is None:
+        return "-"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:+.3f}" if key == "delta" else f"{value:.3f}"
+    return repr(value)
+
+
+def _aligned(header: list[str], rows: list[list[Any]], *, names: int = 1) -> str:
+    """A plain table (pandas would cost `diff` most of its time to import): the first `names` columns
+    left-aligned, the figures right-aligned, each column as wide as its widest cell."""
+    cells = [header, *([str(cell) for cell in row] for row in rows)]
+    widths = [max(len(row[column]) for row in cells) for column in range(len(header))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(width) if column < names else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in cells
+    )
 
 
 @app.command("check-patterns")

@@ -391,11 +391,16 @@ def evaluate_command(
         if pred is not None and not no_rules:
             predictions = list(read_gold(pred, check_nesting=False).values())
         else:
+            from .entities import EntityResolver, EntityRules, resolve_entities
             from .extract import extract
             from .nlp import build_nlp
+            from .patterns import load_rules
 
-            nlp = build_nlp(PipelineSettings(model=model, patterns_dir=patterns, use_rules=not no_rules))
-            extractions = extract(nlp, articles_from_gold(gold_records), use_rules=not no_rules)
+            rules = load_rules(patterns)
+            nlp = build_nlp(PipelineSettings(model=model, patterns_dir=patterns, use_rules=not no_rules), rules)
+            extractions = list(extract(nlp, articles_from_gold(gold_records), use_rules=not no_rules))
+            if not no_rules:
+                resolve_entities(EntityResolver(EntityRules.from_rules(rules)), extractions)
             predictions = [extraction.record for extraction in extractions]
         report = evaluate(gold_records, predictions, align=align)
         report["system"] = "bare model" if no_rules else "rules + model"
@@ -421,6 +426,7 @@ def evaluate_command(
     typer.echo(_score_table(report))
     if not no_rules:
         typer.echo(_normalization_table(report, show_errors, show_test_errors))
+        typer.echo(_entity_table(report, show_errors, show_test_errors))
 
 
 def _score_table(report: dict[str, Any]) -> str:
@@ -461,6 +467,36 @@ def _normalization_table(report: dict[str, Any], show_mismatches: bool, show_tes
     rows = [{"label": label, **figures} for label, figures in normalization["labels"].items()]
     table = pd.DataFrame(rows, columns=["label", "checked", "correct", "accuracy"])
     lines += ["\nnormalization accuracy (norm / canonical of strictly matched spans):", table.to_string(index=False)]
+    return "\n".join(lines)
+
+
+# The lists beside the figures in each set of entity scores (`evaluate.entity_scores`).
+ENTITY_CONFUSIONS = ("wrong_merges", "wrong_splits")
+
+
+def _entity_table(report: dict[str, Any], show_confusions: bool, show_test: bool) -> str:
+    import pandas as pd
+
+    entities = report["entities"]
+    groups = [("all", entities["overall"]), *entities["splits"].items()]
+    rows = []
+    for group, scores in groups:
+        for label in [*sorted(k for k in scores if k not in ("micro", *ENTITY_CONFUSIONS)), "micro"]:
+            rows.append({"set": group, "label": label, **scores[label]})
+        rows[-1].update({kind.replace("_", " "): str(len(scores[kind])) for kind in ENTITY_CONFUSIONS})
+    lines = []
+    if show_confusions:
+        for group, scores in entities["splits"].items():
+            if group == TEST_SPLIT and not show_test:
+                continue
+            for merge in scores["wrong_merges"]:
+                parts = "; ".join(f"{g['entity']} x{g['mentions']} {g['texts']}" for g in merge["gold"])
+                lines.append(f"wrong merge ({group}) {merge['predicted']}: {parts}")
+            for split in scores["wrong_splits"]:
+                parts = "; ".join(f"{p['entity']} x{p['mentions']} {p['texts']}" for p in split["predicted"])
+                lines.append(f"wrong split ({group}) {split['gold']}: {parts}")
+    table = pd.DataFrame(rows).fillna("").to_string(index=False, float_format=lambda value: f"{value:.3f}")
+    lines += ["\nentities, B-cubed over the correctly found name mentions:", table]
     return "\n".join(lines)
 
 

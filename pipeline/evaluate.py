@@ -134,24 +134,31 @@ def normalization_accuracy(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -
     return {"labels": per_label, "mismatches": mismatches}
 
 
+# A name mention scored for its entity: (label, gold entity as "LABEL:id", predicted entity as
+# (label, id), text).
+Mention = tuple[str, str, tuple[str, str], str]
+
+
 def entity_scores(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
     """B-cubed precision, recall and F1 of the predicted entities over the correctly found name mentions.
 
     A mention counts when a predicted span matches a gold span strictly and both carry an
-    `entity`; gold entities are told apart by label too. For each mention, precision is the
-    share of its predicted entity's mentions that share its gold entity, recall the share of its
-    gold entity's mentions that share its predicted one (Bagga & Baldwin 1998); the figures
-    are their means, overall and per label. `wrong_merges` lists each predicted entity that
-    holds mentions of several gold entities, `wrong_splits` each gold entity whose mentions
-    got several predicted ones, each with its mentions counted per entity.
+    `entity`; entities are told apart by label too (one id on an ORG and an INITIATIVE is
+    two). For each mention, precision is the share of its predicted entity's mentions that
+    share its gold entity, recall the share of its gold entity's mentions that share its
+    predicted one (Bagga & Baldwin 1998); the figures are their means, overall and per label.
+    `wrong_merges` lists each predicted entity that holds mentions of several gold entities,
+    `wrong_splits` each gold entity whose mentions got several predicted ones, each with its
+    mentions counted per entity.
     """
-    mentions: list[tuple[str, str, str, str]] = []  # (label, gold entity, predicted entity, text)
+    mentions: list[Mention] = []
     for gold, prediction in pairs:
         predicted = {match_key(span): span for span in prediction["spans"] if span.get("scored", True)}
         for span in gold["spans"]:
             match = predicted.get(match_key(span))
             if "entity" in span and match is not None and match.get("entity"):
-                mentions.append((span["label"], f"{span['label']}:{span['entity']}", match["entity"], span["text"]))
+                label = span["label"]
+                mentions.append((label, f"{label}:{span['entity']}", (label, match["entity"]), span["text"]))
     per_label = {
         label: _b_cubed([m for m in mentions if m[0] == label])
         for label in SCORED_LABELS
@@ -165,7 +172,7 @@ def entity_scores(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> dict[st
     }
 
 
-def _b_cubed(mentions: list[tuple[str, str, str, str]]) -> dict[str, Any]:
+def _b_cubed(mentions: list[Mention]) -> dict[str, Any]:
     if not mentions:
         return {"mentions": 0, "precision": 0.0, "recall": 0.0, "f1": 0.0}
     shared = Counter((gold, predicted) for _, gold, predicted, _ in mentions)
@@ -178,19 +185,26 @@ def _b_cubed(mentions: list[tuple[str, str, str, str]]) -> dict[str, Any]:
     return {"mentions": len(mentions), "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
 
 
-def _confusions(mentions: list[tuple[str, str, str, str]], *, group: int, member: int) -> list[dict[str, Any]]:
-    """The groups (predicted or gold entities) whose mentions fall into several members, with their texts."""
-    members: dict[str, Counter[str]] = defaultdict(Counter)
-    texts: dict[tuple[str, str], set[str]] = defaultdict(set)
+def _confusions(mentions: list[Mention], *, group: int, member: int) -> list[dict[str, Any]]:
+    """The groups (predicted or gold entities) whose mentions fall into several members, with their texts.
+
+    A gold entity is shown as `LABEL:id`, a predicted one by its id as written.
+    """
+    members: dict[Any, Counter[Any]] = defaultdict(Counter)
+    texts: dict[tuple[Any, Any], set[str]] = defaultdict(set)
     for mention in mentions:
         members[mention[group]][mention[member]] += 1
         texts[(mention[group], mention[member])].add(mention[3])
+
+    def shown(entity: Any) -> str:
+        return entity[1] if isinstance(entity, tuple) else entity
+
     kind = ("predicted", "gold") if group == 2 else ("gold", "predicted")
     return [
         {
-            kind[0]: entity,
+            kind[0]: shown(entity),
             kind[1]: [
-                {"entity": other, "mentions": count, "texts": sorted(texts[(entity, other)])}
+                {"entity": shown(other), "mentions": count, "texts": sorted(texts[(entity, other)])}
                 for other, count in counts.most_common()
             ],
         }

@@ -41,7 +41,7 @@ def _flat(text: str) -> str:
 
 # --- help -----------------------------------------------------------------------------------------
 
-COMMANDS = ["run", "evaluate", "report", "check-patterns", "gold", "package"]
+COMMANDS = ["run", "evaluate", "report", "diff", "check-patterns", "gold", "package"]
 # A help line that starts a new item rather than continuing the text above it: a definition row
 # (`  --out DIR  Folder ...`, `  run   Extract ...`), an option, or a line of an example.
 NEW_ITEM = re.compile(r"^ {2}\S+(?: \S+)? {2,}\S|^\s*-|^\s*policy-extract ")
@@ -105,8 +105,9 @@ def test_cli_help_lists_every_command_with_its_whole_summary() -> None:
         ("check-patterns", ["Validate the pattern files and run their examples.", "match / no_match examples"]),
         ("gold", ["Compile annotation sources into gold JSONL.", "--articles", "--out"]),
         ("package", ["Write the pipeline as a spaCy pipeline directory.", "spacy.load(OUT)", "--patterns"]),
+        ("diff", ["Show what changed between the datasets of two runs.", "--json", "--exit-code"]),
     ],
-    ids=["run", "evaluate", "check-patterns", "gold", "package"],
+    ids=["run", "evaluate", "check-patterns", "gold", "package", "diff"],
 )
 def test_cli_help_explains_each_command(command: str, explains: list[str]) -> None:
     text = _flat(_help([command], 100))
@@ -338,8 +339,10 @@ def test_cli_evaluate_gold_against_itself_is_f1_one(tmp_path: Path) -> None:
     assert report["system"] == "rules + model"
     assert set(report["splits"]) == {str(record["meta"].get("split", NO_SPLIT)) for record in read_gold(gold).values()}
     rows = [line.split() for line in result.stdout.splitlines() if line.split()[:2] == ["all", "micro"]]
-    assert len(rows) == 1
-    assert rows[0][-1] == "1.000"
+    # The span scores, then the entity scores (B-cubed), with no wrong merge or split.
+    assert len(rows) == 2
+    assert rows[0][-1] == "1.000" and rows[1][-3:] == ["1.000", "0", "0"]
+    assert report["entities"]["overall"]["micro"]["f1"] == 1.0
     assert f"scores written to {out}" in result.stdout
 
 

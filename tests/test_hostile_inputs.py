@@ -243,8 +243,10 @@ def test_a_full_disk_keeps_the_previous_datasets(tmp_path: Path, rules: RuleSet,
         return real_replace(source, destination)
 
     monkeypatch.setattr(os, "replace", full)
+    corpus = _corpus(tmp_path)
+    (corpus / "more.md").write_text("The World Bank met.\n", encoding="utf-8")  # new datasets to write
     with pytest.raises(PolicyExtractError, match=r"No space left on device.*previous datasets are left"):
-        _run(_corpus(tmp_path), out, rules, force=True)
+        _run(corpus, out, rules, force=True)
     assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
     assert not list(out.glob(".policy-extract-*"))
 

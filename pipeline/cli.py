@@ -99,10 +99,11 @@ def main(
 ) -> None:
     """Extract ORG, INITIATIVE, EVENT, DATE and MONEY spans, and score them.
 
-    Policy commentary in, checked data out: `run` writes the datasets, `evaluate` scores them
-    against gold, `report` draws both as a static HTML site; `check-patterns`, `gold` and
-    `package` look after the rules, the gold and the saved pipeline. Every command has its
-    own --help.
+    Policy commentary in, checked data out: `run` writes the datasets and tables (entities
+    resolved across the corpus), `evaluate` scores them against gold, `report` draws both as
+    a static HTML site, `diff` shows what changed between two runs; `check-patterns`, `gold`
+    and `package` look after the rules, the gold and the saved pipeline. Every command has
+    its own --help.
 
     \b
     Example:
@@ -208,6 +209,10 @@ def run(
     reason and the others are still processed; the command then exits 1. An article id seen
     twice stops the run before any work; a run that reads no article at all leaves OUT as it
     was and exits 2. OUT and the cache are never read as input, even inside an input folder.
+
+    OUT gets mentions.jsonl, the CSV files, the Parquet tables and policy.duckdb (mentions,
+    articles, aliases, entities): every ORG, INITIATIVE and EVENT span carries the id of its
+    entity across the whole run. A re-run over unchanged articles keeps the tables.
 
     \b
     Example:

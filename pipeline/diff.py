@@ -55,8 +55,8 @@ KIND_HEADINGS = {
 KINDS = tuple(KIND_HEADINGS)
 MERGED, SPLIT, RENAMED = "merged", "split", "renamed"
 # A span's keys that are not values: what it is, which rule made it, whether it is scored, and its
-# entity (compared across the corpus as groups, not span by span).
-NOT_VALUES = frozenset({"start", "end", "label", "text", "source", "scored", "entity"})
+# entity and how it was linked (compared across the corpus as groups, not span by span).
+NOT_VALUES = frozenset({"start", "end", "label", "text", "source", "scored", "entity", "entity_evidence"})
 # The summary's name for the rule of a span that names none (a hand-made file).
 NO_SOURCE = "(none)"
 # A few texts of an entity group's mentions are enough to recognize it.

@@ -10,13 +10,20 @@ Every ORG, INITIATIVE and EVENT span names a real-world thing, and its gold `ent
 shared by all its mentions across the corpus: the entry's `entity` where it has one, else its
 `canonical`, else its `text` (corpus/ENTITIES.md says when an entry needs an explicit one).
 DATE and MONEY spans are values, not names: an `entity` on them is refused.
+
+Beside `spans`, a source may list `relations` (ANNOTATION.md, "Relations"; corpus/RELATIONS.md):
+`{head: TEXT, child: TEXT, label: LABEL}`, where each text is that of a gold span of the article
+and `head_occurrence` / `child_occurrence` (1-based, default 1) pick among the gold spans with
+that text in text order. A source with a `relations` list, even an empty one, gives its record
+`relations`; one without it gives none, so an article not yet annotated for relations cannot pass
+for one that states none.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +33,25 @@ from . import yamlio
 from .corpus import read_articles
 from .errors import GoldError, Messages, shown_path
 from .export import write_text_atomically
-from .spans import drop_contained_same_label, nesting_problem, sort_spans
+from .spans import drop_contained_same_label, nesting_problem, nests_in, sort_spans
 from .types import SCORED_LABELS, Article, Skipped
 
 ANNOTATION_KEYS = ("text", "label", "norm", "canonical", "entity", "occurrences")
+RELATION_KEYS = ("head", "child", "label", "head_occurrence", "child_occurrence")
 # Labels whose spans are values (they carry a `norm`); every other scored label names an entity.
 VALUE_LABELS = ("DATE", "MONEY")
 NAME_LABELS = tuple(label for label in SCORED_LABELS if label not in VALUE_LABELS)
+# Each relation label with the span labels its head and its child may have (ANNOTATION.md's table).
+RELATION_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "PARTY": (("INITIATIVE", "EVENT"), ("ORG",)),
+    "DATE": (("INITIATIVE", "EVENT", "MONEY"), ("DATE",)),
+    "FUNDER": (("MONEY",), ("ORG",)),
+    "TARGET": (("MONEY",), ("INITIATIVE", "EVENT")),
+}
+# A sentence ends where `.`, `!` or `?` is followed by white space and a capital, or at a blank line.
+# Deliberately simple: an abbreviation before a capital ("U.S. Department") counts as an end too,
+# and an end hidden behind a closing quote ('said." The') does not; corpus/RELATIONS.md says so.
+SENTENCE_END = re.compile(r"[.!?]\s+(?P<next>\w)|\n[^\S\n]*\n")
 
 
 def whole_word_offsets(text: str, needle: str) -> list[int]:
@@ -90,19 +109,32 @@ def build_gold_record(article: Article, annotation_path: Path) -> dict[str, Any]
         GoldError: when the source is not a YAML mapping with a `spans` list, or an entry does
             not fit the article (with the file and the entry's line).
     """
+    span_entries, relation_entries = _annotation_entries(annotation_path)
     spans: list[dict[str, Any]] = []
-    for line, entry in _annotation_entries(annotation_path):
+    for line, entry in span_entries:
         spans.extend(_entry_spans(article, annotation_path, line, entry))
     spans = drop_contained_same_label(spans)
     problem = nesting_problem(spans)
     if problem:
         message = Messages.G001.format(path=shown_path(annotation_path), line=problem[0]["line"], problem=problem[1])
         raise GoldError(message)
-    return {"text": article.text, "meta": article.meta, "spans": [_without_line(span) for span in sort_spans(spans)]}
+    spans = sort_spans(spans)
+    record: dict[str, Any] = {
+        "text": article.text,
+        "meta": article.meta,
+        "spans": [_without_line(span) for span in spans],
+    }
+    if relation_entries is not None:
+        record["relations"] = _relations(article.text, spans, annotation_path, relation_entries)
+    return record
 
 
-def _annotation_entries(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """The entries of an annotation source's `spans` list, each with its 1-based line."""
+Entries = list[tuple[int, dict[str, Any]]]
+
+
+def _annotation_entries(path: Path) -> tuple[Entries, Entries | None]:
+    """The entries of an annotation source's `spans` list and of its `relations` list (None when it has
+    none), each with its 1-based line."""
 
     def fail(line: int, problem: str) -> GoldError:
         return GoldError(Messages.G001.format(path=shown_path(path), line=line, problem=problem))
@@ -121,13 +153,23 @@ def _annotation_entries(path: Path) -> list[tuple[int, dict[str, Any]]]:
     spans = data.get("spans") if isinstance(data, dict) else None
     if root is None or not isinstance(spans, list):
         raise fail(1, "expected a mapping with a `spans` list, like `spans: [{text: DOE, label: ORG}]`")
-    nodes = next(value for key, value in root.value if key.value == "spans").value
+    nodes = {key.value: value for key, value in root.value}
     entries = []
-    for node, entry in zip(nodes, spans, strict=True):
+    for node, entry in zip(nodes["spans"].value, spans, strict=True):
         if not isinstance(entry, dict) or "text" not in entry:
             raise fail(node.start_mark.line + 1, "an entry must be a mapping with `text` and `label`")
         entries.append((node.start_mark.line + 1, entry))
-    return entries
+    if "relations" not in data:
+        return entries, None
+    relations = data["relations"] or []
+    if not isinstance(relations, list):
+        raise fail(nodes["relations"].start_mark.line + 1, "`relations` must be a list of {head, child, label}")
+    relation_entries = []
+    for node, entry in zip(nodes["relations"].value, relations, strict=True):
+        if not isinstance(entry, dict) or not {"head", "child", "label"} <= set(entry):
+            raise fail(node.start_mark.line + 1, "a relation must be a mapping with `head`, `child` and `label`")
+        relation_entries.append((node.start_mark.line + 1, entry))
+    return entries, relation_entries
 
 
 def _without_line(span: dict[str, Any]) -> dict[str, Any]:
@@ -182,3 +224,87 @@ def _entry_spans(article: Article, path: Path, line: int, entry: dict[str, Any])
             span["entity"] = entry.get("entity") or entry.get("canonical") or entry["text"]
         spans.append(span)
     return spans
+
+
+def _relations(text: str, spans: list[dict[str, Any]], path: Path, entries: Entries) -> list[dict[str, Any]]:
+    """Resolve each relation entry to two of the record's `spans` (in text order), checked, in the guideline's
+    order: by head start, child start, label."""
+    lines: dict[tuple[int, int, int, int, str], int] = {}
+    relations = []
+    for line, entry in entries:
+        relation = _entry_relation(text, spans, path, line, entry)
+        head, child = relation["head_span"], relation["child_span"]
+        key = (head["start"], child["start"], head["end"], child["end"], relation["label"])
+        if key in lines:
+            problem = f"{entry['label']} {entry['head']!r} -> {entry['child']!r} is listed twice (line {lines[key]})"
+            raise GoldError(Messages.G001.format(path=shown_path(path), line=line, problem=problem))
+        lines[key] = line
+        relations.append(relation)
+    return sorted(
+        relations,
+        key=lambda relation: (relation["head_span"]["start"], relation["child_span"]["start"], relation["label"]),
+    )
+
+
+def _entry_relation(
+    text: str, spans: list[dict[str, Any]], path: Path, line: int, entry: dict[str, Any]
+) -> dict[str, Any]:
+    def fail(problem: str) -> GoldError:
+        return GoldError(Messages.G001.format(path=shown_path(path), line=line, problem=problem))
+
+    unknown = set(entry) - set(RELATION_KEYS)
+    if unknown:
+        raise fail(f"unknown keys {sorted(unknown)}; allowed: {', '.join(RELATION_KEYS)}")
+    label = entry["label"]
+    if not isinstance(label, str) or label not in RELATION_SIGNATURES:
+        raise fail(f"relation label {label!r} is not one of {', '.join(RELATION_SIGNATURES)}")
+    head = _relation_span(spans, entry, "head", fail)
+    child = _relation_span(spans, entry, "child", fail)
+    head_labels, child_labels = RELATION_SIGNATURES[label]
+    if head["label"] not in head_labels or child["label"] not in child_labels:
+        raise fail(
+            f"{label} links {'/'.join(head_labels)} -> {'/'.join(child_labels)}, not "
+            f"{head['label']} {head['text']!r} -> {child['label']} {child['text']!r}"
+        )
+    if nests_in(child, head):
+        raise fail(f"{child['text']!r} is nested in {head['text']!r}; a nested ORG is never linked to its span")
+    first, second = sorted((head, child), key=lambda span: span["start"])
+    if _sentence_ends_between(text, first["end"], second["start"]):
+        raise fail(
+            f"{head['text']!r} and {child['text']!r} are not in one sentence (a sentence end lies between them); "
+            "a relation links two spans of one sentence"
+        )
+    return {
+        "head_span": {field: head[field] for field in ("start", "end", "label")},
+        "child_span": {field: child[field] for field in ("start", "end", "label")},
+        "label": label,
+    }
+
+
+def _sentence_ends_between(text: str, start: int, end: int) -> bool:
+    """Whether a sentence ends in `text[start:end]` (see SENTENCE_END); the capital may open the span at `end`.
+
+    >>> _sentence_ends_between("in May 2023. Norfund said", 11, 13), _sentence_ends_between("U.S. and EU", 4, 9)
+    (True, False)
+    >>> _sentence_ends_between("the Fund.\\n\\n$5 million", 8, 11)
+    True
+    """
+    between = text[start : max(start, end) + 1]
+    return any(match.group("next") is None or match.group("next").isupper() for match in SENTENCE_END.finditer(between))
+
+
+def _relation_span(
+    spans: list[dict[str, Any]], entry: dict[str, Any], role: str, fail: Callable[[str], GoldError]
+) -> dict[str, Any]:
+    """The gold span a relation entry names as its `role` (`head` or `child`), by text and occurrence."""
+    text = entry[role]
+    occurrence = entry.get(f"{role}_occurrence", 1)
+    matching = [span for span in spans if span["text"] == str(text)]
+    if not matching:
+        raise fail(f"{role} {text!r} is no gold span of the article; copy the text of a span exactly")
+    if isinstance(occurrence, bool) or not (isinstance(occurrence, int) and 1 <= occurrence <= len(matching)):
+        raise fail(
+            f"{role}_occurrence {occurrence!r} of {text!r}: the article has {len(matching)} gold span(s) with that "
+            f"text; give 1 to {len(matching)}"
+        )
+    return matching[occurrence - 1]

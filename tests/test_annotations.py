@@ -304,6 +304,212 @@ def test_build_gold_record_malformed_source_refused_with_line(
     assert "\n" not in str(caught.value)
 
 
+# --- relations ------------------------------------------------------------------------------------
+
+RELATION_TEXT = (
+    "Norfund and the IFC unveiled the Blue Economy Compact at the G20 Osaka Summit in May 2023. "
+    "Norfund alone committed NOK 2 billion to the Compact in June 2023! Who added $25 million? "
+    "The IFC, i.e. the World Bank's lender, lent $5 million in 2024\n\n"
+    "Norfund said the Compact was signed in 2024"
+)
+RELATION_SPANS = (
+    "  - {text: Norfund, label: ORG}\n"
+    "  - {text: IFC, label: ORG}\n"
+    "  - {text: World Bank, label: ORG}\n"
+    "  - {text: Blue Economy Compact, label: INITIATIVE}\n"
+    "  - {text: Compact, label: INITIATIVE, canonical: Blue Economy Compact}\n"
+    "  - {text: G20, label: ORG}\n"
+    "  - {text: G20 Osaka Summit, label: EVENT}\n"
+    "  - {text: May 2023, label: DATE, norm: 2023-05}\n"
+    "  - {text: June 2023, label: DATE, norm: 2023-06}\n"
+    "  - {text: '2024', label: DATE, norm: '2024'}\n"
+    "  - {text: NOK 2 billion, label: MONEY, norm: {amount: 2000000000, currency: NOK}}\n"
+    "  - {text: $25 million, label: MONEY, norm: {amount: 25000000, currency: USD}}\n"
+    "  - {text: $5 million, label: MONEY, norm: {amount: 5000000, currency: USD}}\n"
+)
+# The relations list starts on the line after the 13 span entries, "id:" and "spans:".
+FIRST_RELATION_LINE = 17
+
+
+def _relation_annotation(tmp_path: Path, relations: str) -> Path:
+    return _annotation(tmp_path, RELATION_SPANS + "relations:\n" + relations)
+
+
+def _relation_tuples(record: dict) -> list[tuple[str, str, str]]:
+    text = record["text"]
+    return [
+        (
+            text[relation["head_span"]["start"] : relation["head_span"]["end"]],
+            text[relation["child_span"]["start"] : relation["child_span"]["end"]],
+            relation["label"],
+        )
+        for relation in record["relations"]
+    ]
+
+
+def test_build_gold_record_resolves_relations_to_gold_spans_in_order(tmp_path: Path) -> None:
+    path = _relation_annotation(
+        tmp_path,
+        "  - {head: NOK 2 billion, child: Norfund, label: FUNDER, child_occurrence: 2}\n"
+        "  - {head: Blue Economy Compact, child: May 2023, label: DATE}\n"
+        "  - {head: Blue Economy Compact, child: IFC, label: PARTY}\n"
+        "  - {head: Blue Economy Compact, child: Norfund, label: PARTY}\n"
+        "  - {head: NOK 2 billion, child: Compact, label: TARGET}\n"
+        "  - {head: NOK 2 billion, child: June 2023, label: DATE}\n"
+        "  - {head: $5 million, child: IFC, label: FUNDER, child_occurrence: 2}\n"
+        "  - {head: Compact, child: '2024', label: DATE, head_occurrence: 2, child_occurrence: 2}\n",
+    )
+    record = build_gold_record(_article(RELATION_TEXT), path)
+    assert _relation_tuples(record) == [
+        ("Blue Economy Compact", "Norfund", "PARTY"),
+        ("Blue Economy Compact", "IFC", "PARTY"),
+        ("Blue Economy Compact", "May 2023", "DATE"),
+        ("NOK 2 billion", "Norfund", "FUNDER"),
+        ("NOK 2 billion", "Compact", "TARGET"),
+        ("NOK 2 billion", "June 2023", "DATE"),
+        ("$5 million", "IFC", "FUNDER"),
+        ("Compact", "2024", "DATE"),
+    ]
+    spans = {(span["start"], span["end"], span["label"]) for span in record["spans"]}
+    funder = record["relations"][3]
+    assert funder == {
+        "head_span": {"start": funder["head_span"]["start"], "end": funder["head_span"]["end"], "label": "MONEY"},
+        "child_span": {
+            "start": RELATION_TEXT.index("Norfund alone"),
+            "end": RELATION_TEXT.index(" alone"),
+            "label": "ORG",
+        },
+        "label": "FUNDER",
+    }
+    for relation in record["relations"]:
+        for role in ("head_span", "child_span"):
+            assert (relation[role]["start"], relation[role]["end"], relation[role]["label"]) in spans
+    # The last DATE is the last sentence's "2024", across the blank line from the first one.
+    assert record["relations"][-1]["child_span"]["start"] == RELATION_TEXT.rindex("2024")
+
+
+def test_build_gold_record_relations_only_where_the_source_lists_them(tmp_path: Path) -> None:
+    without = build_gold_record(_article(RELATION_TEXT), _annotation(tmp_path, RELATION_SPANS, "without.yml"))
+    assert "relations" not in without
+    empty = build_gold_record(_article(RELATION_TEXT), _annotation(tmp_path, RELATION_SPANS + "relations: []\n"))
+    assert empty["relations"] == []
+    assert empty["spans"] == without["spans"]
+
+
+@pytest.mark.parametrize(
+    ("relation", "problem"),
+    [
+        (
+            "{head: NOK 2 billion, child: Norfund, label: FUNDER, child_occurence: 2}",
+            "unknown keys ['child_occurence']; allowed: head, child, label, head_occurrence, child_occurrence",
+        ),
+        (
+            "{head: NOK 2 billion, child: Norfund, label: FUNDS}",
+            "relation label 'FUNDS' is not one of PARTY, DATE, FUNDER, TARGET",
+        ),
+        (
+            "{head: NOK 2 billion, child: Norfund alone, label: FUNDER}",
+            "child 'Norfund alone' is no gold span of the article",
+        ),
+        (
+            "{head: Osaka Summit, child: G20, label: PARTY}",
+            "head 'Osaka Summit' is no gold span of the article",
+        ),
+        (
+            "{head: NOK 2 billion, child: Norfund, label: FUNDER, child_occurrence: 4}",
+            "child_occurrence 4 of 'Norfund': the article has 3 gold span(s) with that text; give 1 to 3",
+        ),
+        (
+            "{head: NOK 2 billion, child: Norfund, label: FUNDER, head_occurrence: 0}",
+            "head_occurrence 0 of 'NOK 2 billion': the article has 1 gold span(s) with that text; give 1 to 1",
+        ),
+        (
+            "{head: Norfund, child: NOK 2 billion, label: FUNDER, head_occurrence: 2}",
+            "FUNDER links MONEY -> ORG, not ORG 'Norfund' -> MONEY 'NOK 2 billion'",
+        ),
+        (
+            "{head: NOK 2 billion, child: June 2023, label: TARGET}",
+            "TARGET links MONEY -> INITIATIVE/EVENT, not MONEY 'NOK 2 billion' -> DATE 'June 2023'",
+        ),
+        (
+            "{head: G20 Osaka Summit, child: G20, label: PARTY}",
+            "'G20' is nested in 'G20 Osaka Summit'; a nested ORG is never linked to its span",
+        ),
+        (
+            "{head: Blue Economy Compact, child: June 2023, label: DATE}",
+            "'Blue Economy Compact' and 'June 2023' are not in one sentence",
+        ),
+        ("{head: NOK 2 billion, child: $25 million, label: DATE}", "DATE links INITIATIVE/EVENT/MONEY -> DATE"),
+        ("{head: $25 million, child: Compact, label: TARGET}", "not in one sentence"),
+        ("{head: $25 million, child: IFC, label: FUNDER, child_occurrence: 2}", "not in one sentence"),
+        ("{head: $5 million, child: '2024', label: DATE, child_occurrence: 2}", "not in one sentence"),
+        ("[NOK 2 billion, Norfund, FUNDER]", "a relation must be a mapping with `head`, `child` and `label`"),
+        ("{head: NOK 2 billion, child: Norfund}", "a relation must be a mapping with `head`, `child` and `label`"),
+    ],
+    ids=[
+        "unknown-key",
+        "unknown-label",
+        "child-not-a-span",
+        "head-not-a-span",
+        "occurrence-out-of-range",
+        "occurrence-zero",
+        "head-and-child-swapped",
+        "child-label-does-not-fit",
+        "nested-org-and-its-event",
+        "across-a-full-stop",
+        "money-is-no-date",
+        "across-an-exclamation-mark",
+        "across-a-question-mark",
+        "across-a-blank-line",
+        "not-a-mapping",
+        "no-label",
+    ],
+)
+def test_build_gold_record_bad_relation_refused_with_file_and_line(tmp_path: Path, relation: str, problem: str) -> None:
+    path = _relation_annotation(
+        tmp_path, f"  - {{head: Blue Economy Compact, child: IFC, label: PARTY}}\n  - {relation}\n"
+    )
+    with pytest.raises(GoldError) as caught:
+        build_gold_record(_article(RELATION_TEXT), path)
+    assert str(caught.value).startswith(f"{path}, line {FIRST_RELATION_LINE + 1}: ")
+    assert problem in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_build_gold_record_sentence_end_needs_white_space_and_a_capital(tmp_path: Path) -> None:
+    # "i.e. the" is no sentence end: a stop ends one only before white space and a capital ("! Who").
+    path = _relation_annotation(tmp_path, "  - {head: $5 million, child: IFC, label: FUNDER, child_occurrence: 2}\n")
+    record = build_gold_record(_article(RELATION_TEXT), path)
+    assert _relation_tuples(record) == [("$5 million", "IFC", "FUNDER")]
+    across = _relation_annotation(
+        tmp_path, "  - {head: NOK 2 billion, child: IFC, label: FUNDER, child_occurrence: 2}\n"
+    )
+    with pytest.raises(GoldError, match="not in one sentence"):
+        build_gold_record(_article(RELATION_TEXT), across)
+
+
+def test_build_gold_record_duplicate_relation_refused_naming_both_lines(tmp_path: Path) -> None:
+    path = _relation_annotation(
+        tmp_path,
+        "  - {head: NOK 2 billion, child: Norfund, label: FUNDER, child_occurrence: 2}\n"
+        "  - {head: Blue Economy Compact, child: IFC, label: PARTY}\n"
+        "  - {head: NOK 2 billion, child: Norfund, child_occurrence: 2, label: FUNDER}\n",
+    )
+    with pytest.raises(GoldError) as caught:
+        build_gold_record(_article(RELATION_TEXT), path)
+    assert str(caught.value) == (
+        f"{path}, line {FIRST_RELATION_LINE + 2}: FUNDER 'NOK 2 billion' -> 'Norfund' is listed twice "
+        f"(line {FIRST_RELATION_LINE})"
+    )
+
+
+def test_build_gold_record_relations_not_a_list_refused(tmp_path: Path) -> None:
+    path = _annotation(tmp_path, RELATION_SPANS + "relations: {head: NOK 2 billion}\n")
+    with pytest.raises(GoldError) as caught:
+        build_gold_record(_article(RELATION_TEXT), path)
+    assert str(caught.value).startswith(f"{path}, line {FIRST_RELATION_LINE - 1}: `relations` must be a list")
+
+
 # --- build_gold / write_gold ----------------------------------------------------------------------
 
 
@@ -390,6 +596,18 @@ def test_corpus_gold_entity_ids_spelled_one_way_across_articles() -> None:
                 if "entity" in span:
                     spellings[(span["label"], _spelling_key(span["entity"]))].add(span["entity"])
     assert {key: ids for key, ids in spellings.items() if len(ids) > 1} == {}
+
+
+@pytest.mark.parametrize("gold_path", GOLD_FILES, ids=[path.stem for path in GOLD_FILES])
+def test_corpus_gold_relations_link_spans_of_the_record_in_order(gold_path: Path) -> None:
+    for record in _gold_lines(gold_path):
+        spans = {(span["start"], span["end"], span["label"]) for span in record["spans"]}
+        relations = record.get("relations", [])
+        for relation in relations:
+            for role in ("head_span", "child_span"):
+                assert (relation[role]["start"], relation[role]["end"], relation[role]["label"]) in spans, relation
+        keys = [(r["head_span"]["start"], r["child_span"]["start"], r["label"]) for r in relations]
+        assert keys == sorted(keys)
 
 
 @pytest.mark.parametrize("gold_path", GOLD_FILES, ids=[path.stem for path in GOLD_FILES])

@@ -49,8 +49,9 @@ RELATION_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "TARGET": (("MONEY",), ("INITIATIVE", "EVENT")),
 }
 # A sentence ends where `.`, `!` or `?` is followed by white space and a capital, or at a blank line.
-# Deliberately simple: an abbreviation before a capital ("U.S. Department") counts as an end too,
-# and an end hidden behind a closing quote ('said." The') does not; corpus/RELATIONS.md says so.
+# Deliberately simple: a stop inside a gold span ("U.S. Department of Energy") is no end, but an
+# abbreviation before a capital elsewhere ("the U.S. Treasury") is, and an end hidden behind a
+# closing quote ('said." The') is not; corpus/RELATIONS.md says so.
 SENTENCE_END = re.compile(r"[.!?]\s+(?P<next>\w)|\n[^\S\n]*\n")
 
 
@@ -269,7 +270,7 @@ def _entry_relation(
     if nests_in(child, head):
         raise fail(f"{child['text']!r} is nested in {head['text']!r}; a nested ORG is never linked to its span")
     first, second = sorted((head, child), key=lambda span: span["start"])
-    if _sentence_ends_between(text, first["end"], second["start"]):
+    if _sentence_ends_between(text, first["end"], second["start"], spans):
         raise fail(
             f"{head['text']!r} and {child['text']!r} are not in one sentence (a sentence end lies between them); "
             "a relation links two spans of one sentence"
@@ -281,16 +282,25 @@ def _entry_relation(
     }
 
 
-def _sentence_ends_between(text: str, start: int, end: int) -> bool:
+def _sentence_ends_between(text: str, start: int, end: int, spans: list[dict[str, Any]]) -> bool:
     """Whether a sentence ends in `text[start:end]` (see SENTENCE_END); the capital may open the span at `end`.
 
-    >>> _sentence_ends_between("in May 2023. Norfund said", 11, 13), _sentence_ends_between("U.S. and EU", 4, 9)
+    A stop inside a gold span ("U.S. Department of Energy") ends no sentence.
+
+    >>> _sentence_ends_between("in May 2023. Norfund said", 11, 13, [])
+    True
+    >>> text = "the Fund of the U.S. Treasury"
+    >>> _sentence_ends_between(text, 8, 29, []), _sentence_ends_between(text, 8, 29, [{"start": 16, "end": 29}])
     (True, False)
-    >>> _sentence_ends_between("the Fund.\\n\\n$5 million", 8, 11)
+    >>> _sentence_ends_between("the Fund\\n\\n$5 million", 8, 10, [])
     True
     """
-    between = text[start : max(start, end) + 1]
-    return any(match.group("next") is None or match.group("next").isupper() for match in SENTENCE_END.finditer(between))
+    for match in SENTENCE_END.finditer(text, start, min(len(text), max(start, end) + 1)):
+        if match.group("next") is not None and not match.group("next").isupper():
+            continue
+        if not any(span["start"] <= match.start() < span["end"] for span in spans):
+            return True
+    return False
 
 
 def _relation_span(

@@ -488,6 +488,23 @@ def test_build_gold_record_sentence_end_needs_white_space_and_a_capital(tmp_path
         build_gold_record(_article(RELATION_TEXT), across)
 
 
+def test_build_gold_record_stop_inside_a_gold_span_ends_no_sentence(tmp_path: Path) -> None:
+    text = "The Blue Dot Network of the U.S. Department of Energy and the OECD was launched in June 2019."
+    spans = (
+        "  - {text: Blue Dot Network, label: INITIATIVE}\n"
+        "  - {text: OECD, label: ORG}\n"
+        "  - {text: June 2019, label: DATE, norm: 2019-06}\n"
+    )
+    relations = "relations:\n  - {head: Blue Dot Network, child: OECD, label: PARTY}\n"
+    named = _annotation(tmp_path, spans + "  - {text: U.S. Department of Energy, label: ORG}\n" + relations)
+    record = build_gold_record(_article(text), named)
+    assert _relation_tuples(record) == [("Blue Dot Network", "OECD", "PARTY")]
+    # Outside a span, "U.S. Department" reads as a sentence end: the simple rule's known over-split.
+    unnamed = _annotation(tmp_path, spans + relations, "unnamed.yml")
+    with pytest.raises(GoldError, match="not in one sentence"):
+        build_gold_record(_article(text), unnamed)
+
+
 def test_build_gold_record_duplicate_relation_refused_naming_both_lines(tmp_path: Path) -> None:
     path = _relation_annotation(
         tmp_path,

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .entities import EntityResolver, EntityRules
 from .errors import Messages, PolicyExtractError, printable, shown_path
@@ -29,8 +29,10 @@ from .records import (
     spreadsheet_cell,
 )
 from .spans import sort_spans
-from .tables import MENTION_TABLE_COLUMNS, Sentences, TableWriter, build_database
 from .types import SCORED_LABELS, Skipped
+
+if TYPE_CHECKING:
+    from .tables import TableWriter
 
 # Temporary files carry a prefix only this tool uses, so cleaning up never touches a user's `*.tmp`.
 TEMPORARY_PREFIX = ".policy-extract-"
@@ -38,6 +40,7 @@ TEMPORARY_SUFFIX = ".tmp"
 # The temporary files a run writes before `commit` turns them into the datasets.
 RECORDS_AS_READ = "mentions.jsonl.as-read"
 RAW_ALIASES = "aliases.parquet.as-read"
+ROWS_AS_READ = "articles-and-aliases.jsonl.as-read"
 
 
 def write_atomically(path: Path, write: Callable[[IO[str]], object]) -> None:
@@ -124,8 +127,9 @@ class DatasetWriter:
         self._streams["aliases.csv"].write(",".join(ALIAS_COLUMNS) + "\n")
         self._streams["articles.csv"].write(",".join(ARTICLE_COLUMNS) + "\n")
         self._tables: dict[str, TableWriter] = {}
-        self._tables["articles"] = self._table("articles.parquet", ARTICLE_COLUMNS, counts=SCORED_LABELS)
-        self._tables["raw_aliases"] = self._table(RAW_ALIASES, ALIAS_COLUMNS)
+        # Rows of the articles and aliases tables wait as JSON lines: a run that keeps its tables
+        # then never imports pyarrow.
+        self._streams[ROWS_AS_READ] = self._open(ROWS_AS_READ)
         self.articles = 0
         self.counts: Counter[str] = Counter()
 
@@ -135,6 +139,8 @@ class DatasetWriter:
         return os.fdopen(handle, "w", encoding="utf-8", newline="")
 
     def _table(self, name: str, columns: tuple[str, ...], counts: tuple[str, ...] = ()) -> TableWriter:
+        from .tables import TableWriter  # pyarrow, only when tables are written
+
         handle, temporary = temporary_file(self.out_dir, name)
         os.close(handle)
         self._temporary[name] = temporary
@@ -155,18 +161,22 @@ class DatasetWriter:
             article_rows.append(row)
             alias_rows += aliases
             self.counts.update(article.counts)
-        self._tables["articles"].add(article_rows)
-        self._tables["raw_aliases"].add(alias_rows)
+        self._streams[ROWS_AS_READ].writelines(
+            json.dumps([table, row], ensure_ascii=False) + "\n"
+            for table, rows in (("articles", article_rows), ("raw_aliases", alias_rows))
+            for row in rows
+        )
         self.articles += len(rendered)
 
     def commit(self, manifest: dict[str, Any], skipped: Sequence[Skipped]) -> dict[str, Any]:
         """Resolve the entities, write the datasets and tables, and move them all into place, the manifest last.
 
         When the previous datasets in `out_dir` were made from the same articles, origins and
-        `identity`, and their files still hold what the previous manifest says (sha256), they are
-        kept and only the manifest is written: a warm re-run over an unchanged corpus does not
-        rebuild the tables. Every destination is checked before the first rename (a folder where
-        a dataset goes stops the commit), so the datasets are replaced all together or not at all.
+        `identity`, and their files still have the size and modification time the previous
+        manifest gives them, they are kept and only the manifest is written: a warm re-run over
+        an unchanged corpus does not rebuild the tables. Every destination is checked before the
+        first rename (a folder where a dataset goes stops the commit), so the datasets are
+        replaced all together or not at all.
 
         Raises:
             PolicyExtractError: when a destination is a folder; nothing is replaced then.
@@ -182,7 +192,7 @@ class DatasetWriter:
             datasets = previous
         else:
             self._write_tables()
-            files = {name: _sha256(temporary) for name, temporary in sorted(self._temporary.items())}
+            files = {name: _identity(temporary) for name, temporary in sorted(self._temporary.items())}
             datasets = {"made_from": made_from, "files": files}
         if isinstance(manifest.get("run"), dict):  # a batch run's figures: the time entities and tables took
             run = {**manifest["run"], "tables_seconds": round(time.perf_counter() - started, 3), "tables_kept": reused}
@@ -210,9 +220,10 @@ class DatasetWriter:
 
     def _write_tables(self) -> None:
         """Read the records back with their entities into mentions.*, then build the database from the tables."""
+        from .tables import MENTION_TABLE_COLUMNS, build_database
+
         self._streams.pop(RECORDS_AS_READ).close()
-        for name in ("articles", "raw_aliases"):
-            self._tables[name].close()
+        self._write_article_and_alias_tables()
         for name in ("aliases.parquet", "entities.parquet"):  # DuckDB writes them
             handle, self._temporary[name] = temporary_file(self.out_dir, name)
             os.close(handle)
@@ -239,8 +250,22 @@ class DatasetWriter:
         for stream in self._streams.values():
             stream.close()  # before their digests are taken
 
+    def _write_article_and_alias_tables(self) -> None:
+        self._streams.pop(ROWS_AS_READ).close()
+        self._tables["articles"] = self._table("articles.parquet", ARTICLE_COLUMNS, counts=SCORED_LABELS)
+        self._tables["raw_aliases"] = self._table(RAW_ALIASES, ALIAS_COLUMNS)
+        with self._temporary[ROWS_AS_READ].open(encoding="utf-8") as rows:
+            for line in rows:
+                table, row = json.loads(line)
+                self._tables[table].add([row])
+        for name in ("articles", "raw_aliases"):
+            self._tables[name].close()
+        remove_quietly(self._temporary.pop(ROWS_AS_READ))
+
     def _write_mentions(self) -> None:
         """Read the records back in order; write each with its entities to mentions.jsonl, .csv and .parquet."""
+        from .tables import Sentences
+
         with self._temporary[RECORDS_AS_READ].open(encoding="utf-8", newline="") as records:
             for line in records:
                 record = json.loads(line)
@@ -292,19 +317,21 @@ def _previous_datasets(out_dir: Path) -> dict[str, Any]:
 
 
 def _files_hold(out_dir: Path, files: Any) -> bool:
-    """Whether every file named in `files` (name -> sha256) is a regular file in `out_dir` with that digest."""
+    """Whether every file named in `files` (name -> its `_identity`) is in `out_dir` as it was written."""
     if not isinstance(files, dict) or set(files) != set(DatasetWriter.DATASETS):
         return False
-    for name, digest in files.items():
+    for name, identity in files.items():
         path = out_dir / name
-        if path.is_symlink() or not path.is_file() or _sha256(path) != digest:
+        if path.is_symlink() or not path.is_file() or _identity(path) != identity:
             return False
     return True
 
 
-def _sha256(path: Path) -> str:
-    with path.open("rb") as stream:
-        return hashlib.file_digest(stream, "sha256").hexdigest()
+def _identity(path: Path) -> dict[str, int]:
+    """A file's size and modification time: a rename keeps them, any write changes them (as `make` and git's index
+    tell a file unchanged), and reading them costs nothing next to hashing a corpus's tables."""
+    status = path.stat()
+    return {"bytes": status.st_size, "mtime_ns": status.st_mtime_ns}
 
 
 def write_outputs(

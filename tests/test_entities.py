@@ -51,8 +51,7 @@ def _run(tmp_path: Path, rules: RuleSet, files: dict[str, str], **options) -> tu
 def _entities(records: list[dict], text: str) -> dict[str, set[str]]:
     """The entities of the spans with this text, by article."""
     return {
-        record["meta"]["id"]: {span["entity"] for span in record["spans"] if span["text"] == text}
-        for record in records
+        record["meta"]["id"]: {span["entity"] for span in record["spans"] if span["text"] == text} for record in records
     }
 
 

@@ -209,7 +209,6 @@ def run(
     reason and the others are still processed; the command then exits 1. An article id seen
     twice stops the run before any work; a run that reads no article at all leaves OUT as it
     was and exits 2. OUT and the cache are never read as input, even inside an input folder.
-
     OUT gets mentions.jsonl, the CSV files, the Parquet tables and policy.duckdb (mentions,
     articles, aliases, entities): every ORG, INITIATIVE and EVENT span carries the id of its
     entity across the whole run. A re-run over unchanged articles keeps the tables.

@@ -18,6 +18,7 @@ from pipeline.cli import app
 from pipeline.corpus import read_gold
 from pipeline.errors import Messages
 from pipeline.evaluate import NO_SPLIT
+from pipeline.export import DatasetWriter
 from pipeline.patterns import load_rules
 
 # click >= 8.2: `result.stdout` and `result.stderr` are separate, `result.output` holds both.
@@ -159,18 +160,8 @@ def test_cli_run_writes_outputs_and_exits_1_on_skipped_input(batch: dict) -> Non
     result, out = batch["results"][0], batch["outs"][0]
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert sorted(path.name for path in out.iterdir() if not path.name.startswith(".")) == [
-        "aliases.csv",
-        "aliases.parquet",
-        "articles.csv",
-        "articles.parquet",
-        "entities.parquet",
-        "manifest.json",
-        "mentions.csv",
-        "mentions.jsonl",
-        "mentions.parquet",
-        "policy.duckdb",
-    ]
+    written = sorted(path.name for path in out.iterdir() if not path.name.startswith("."))
+    assert written == sorted([*DatasetWriter.DATASETS, "manifest.json"])
     assert (out / ".cache").is_dir()
     assert "1 articles (0 from the cache, 1 processed)" in result.stdout
     records = read_gold(out / "mentions.jsonl")

@@ -29,14 +29,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .patterns import RuleSet
+from .patterns import GAZETTEER_PREFIX, RuleSet
 from .records import Extraction
+from .spans import NAME_LABELS
 
-# The labels that name things; DATE and MONEY have values instead.
-NAME_LABELS = ("ORG", "INITIATIVE", "EVENT")
 # The span sources that set `canonical` from evidence inside the article.
 IN_ARTICLE_SOURCES = ("acronym", "back-reference", "short-name")
-GAZETTEER_PREFIX = "gaz-"
+# How many names `plain` remembers: names recur across a corpus, and the cache stays bounded.
 PLAIN_CACHE_SIZE = 1 << 16
 # A national qualifier is moved behind a name of at least this many words ("Ministry of Finance",
 # not "Ministry").
@@ -104,7 +103,6 @@ class EntityResolver:
     """
 
     def __init__(self, rules: EntityRules) -> None:
-        self.rules = rules
         self._variants = _Variants(rules)
         self._aliases = {(label, self._variants.key(form)): name for (label, form), name in rules.aliases.items()}
         self._distinct = {(label, self._variants.key(name)) for label, name in rules.distinct}

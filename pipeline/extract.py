@@ -42,7 +42,7 @@ def doc_to_record(doc: Doc, meta: dict[str, Any]) -> dict[str, Any]:
 def sentence_ranges(doc: Doc) -> list[list[int]]:
     """The doc's sentences as [start, end] character offsets without the white space around them.
 
-    None when nothing set the boundaries (the model alone).
+    Empty when nothing set the boundaries (the model alone).
     """
     if not doc.has_annotation("SENT_START"):
         return []

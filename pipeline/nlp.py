@@ -34,7 +34,7 @@ def add_policy_pipes(nlp: Language, rules: RuleSet | None = None) -> Language:
 
     Order: policy_spans (rule matches and the model's entities, merged and cleaned into
     doc.spans["policy"]) -> policy_acronyms (definitions and mentions) -> policy_dates and
-    policy_money (normalized values). A rule-based `sentencizer` goes first unless the pipeline
+    policy_money (normalized values). A rule-based `sentencizer` goes before them unless the pipeline
     already sets sentence boundaries (a parser or senter): the mentions table gives each span
     its sentence.
     """

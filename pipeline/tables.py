@@ -19,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .records import ALIAS_COLUMNS, ARTICLE_COLUMNS, CSV_COLUMNS, ENTITY_COLUMNS
+from .records import MENTION_COLUMNS
 
 # Rows held before they are written as one Parquet row group: a few megabytes of Python objects.
 ROWS_PER_GROUP = 16384
@@ -40,9 +40,7 @@ _TYPES = {
 }
 SENTENCE_COLUMNS = ("sentence_start", "sentence_end", "sentence")
 ENTITY_NAME_COLUMN = "entity_name"
-MENTION_TABLE_COLUMNS = (*CSV_COLUMNS, *ENTITY_COLUMNS, ENTITY_NAME_COLUMN, *SENTENCE_COLUMNS)
-ARTICLE_TABLE_COLUMNS = ARTICLE_COLUMNS
-ALIAS_TABLE_COLUMNS = ALIAS_COLUMNS
+MENTION_TABLE_COLUMNS = (*MENTION_COLUMNS, ENTITY_NAME_COLUMN, *SENTENCE_COLUMNS)
 COUNT_TYPE = pa.int64()
 
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from pipeline.corpus import read_gold
-from pipeline.entities import NAME_LABELS
 from pipeline.export import write_atomically, write_outputs, write_text_atomically
 from pipeline.records import MENTION_COLUMNS
+from pipeline.spans import NAME_LABELS
 from pipeline.types import Skipped
 
 OUTPUT_NAMES = [

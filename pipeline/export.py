@@ -26,7 +26,6 @@ from .records import (
     csv_lines,
     mention_fields,
     render,
-    spreadsheet_cell,
 )
 from .spans import sort_spans
 from .types import SCORED_LABELS, Skipped
@@ -154,10 +153,10 @@ class DatasetWriter:
             self._made_from.update(f"{article.jsonl}{path}\0{sha256}\0{reader}\n".encode())
             doc_id = article.meta.get("id")
             aliases = [[doc_id, *definition] for definition in article.definitions]
-            self._streams["aliases.csv"].writelines(csv_lines([spreadsheet_cell(c) for c in row] for row in aliases))
+            self._streams["aliases.csv"].writelines(csv_lines(aliases))
             self.resolver.add_definitions((short, long, label) for short, long, label, _ in article.definitions)
             row = article_row(article, path=path, sha256=sha256, reader=reader)
-            self._streams["articles.csv"].write(csv_lines([[spreadsheet_cell(cell) for cell in row]])[0])
+            self._streams["articles.csv"].write(csv_lines([row])[0])
             article_rows.append(row)
             alias_rows += aliases
             self.counts.update(article.counts)
@@ -288,9 +287,7 @@ class DatasetWriter:
                         ]
                     )
                 self._tables["mentions"].add(rows)
-                self._streams["mentions.csv"].writelines(
-                    csv_lines([spreadsheet_cell(value) for value in row[: len(MENTION_COLUMNS)]] for row in rows)
-                )
+                self._streams["mentions.csv"].writelines(csv_lines(row[: len(MENTION_COLUMNS)] for row in rows))
                 self._streams["mentions.jsonl"].write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
 
     def abort(self) -> None:

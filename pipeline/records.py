@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
-from .spans import sort_spans
 from .types import SCORED_LABELS
 
 CSV_COLUMNS = (
@@ -126,7 +125,7 @@ def spreadsheet_cell(value: Any) -> Any:
 
 
 def csv_lines(rows: Iterable[Sequence[Any]]) -> list[str]:
-    """Each row as one line of CSV text ending in a line feed.
+    """Each row as one line of CSV text ending in a line feed, its cells neutralized (`spreadsheet_cell`).
 
     The `csv` module quotes a field only when it holds a character of its line terminator, so
     rows are written with CRLF and the terminator then replaced: a field holding a carriage
@@ -134,7 +133,8 @@ def csv_lines(rows: Iterable[Sequence[Any]]) -> list[str]:
     CSV reader), and other separators such as U+2028 stay inside their field.
     """
     collector = _RowCollector()
-    csv.writer(collector, lineterminator=_QUOTING_TERMINATOR).writerows(rows)
+    cells = ([spreadsheet_cell(value) for value in row] for row in rows)
+    csv.writer(collector, lineterminator=_QUOTING_TERMINATOR).writerows(cells)
     return collector.lines
 
 
@@ -146,15 +146,6 @@ class _RowCollector:
 
     def write(self, row: str) -> None:
         self.lines.append(row.removesuffix(_QUOTING_TERMINATOR) + "\n")
-
-
-def mention_rows(records: Iterable[dict[str, Any]]) -> list[list[Any]]:
-    """One row per span, in `MENTION_COLUMNS` order, cells neutralized: articles in the order given, spans sorted."""
-    return [
-        [spreadsheet_cell(value) for value in mention_fields(record["meta"]["id"], span).values()]
-        for record in records
-        for span in sort_spans(record["spans"])
-    ]
 
 
 def mention_fields(doc_id: str, span: dict[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from . import yamlio
 from .corpus import read_articles
 from .errors import GoldError, Messages, shown_path
 from .export import write_text_atomically
-from .spans import drop_contained_same_label, nesting_problem, nests_in, sort_spans
+from .spans import RELATION_SIGNATURES, drop_contained_same_label, nesting_problem, nests_in, sort_spans
 from .types import SCORED_LABELS, Article, Skipped
 
 ANNOTATION_KEYS = ("text", "label", "norm", "canonical", "entity", "occurrences")
@@ -41,13 +41,6 @@ RELATION_KEYS = ("head", "child", "label", "head_occurrence", "child_occurrence"
 # Labels whose spans are values (they carry a `norm`); every other scored label names an entity.
 VALUE_LABELS = ("DATE", "MONEY")
 NAME_LABELS = tuple(label for label in SCORED_LABELS if label not in VALUE_LABELS)
-# Each relation label with the span labels its head and its child may have (ANNOTATION.md's table).
-RELATION_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "PARTY": (("INITIATIVE", "EVENT"), ("ORG",)),
-    "DATE": (("INITIATIVE", "EVENT", "MONEY"), ("DATE",)),
-    "FUNDER": (("MONEY",), ("ORG",)),
-    "TARGET": (("MONEY",), ("INITIATIVE", "EVENT")),
-}
 # A sentence ends where `.`, `!` or `?` is followed by white space and a capital, or at a blank line.
 # Deliberately simple: a stop inside a gold span ("U.S. Department of Energy") is no end, but an
 # abbreviation before a capital elsewhere ("the U.S. Treasury") is, and an end hidden behind a

@@ -133,7 +133,9 @@ def run_batch(
             on_progress(progress)
 
     with OutputLock(out_dir):
-        writer = DatasetWriter(out_dir, EntityResolver(EntityRules.from_rules(rules)), fingerprint)
+        writer = DatasetWriter(
+            out_dir, EntityResolver(EntityRules.from_rules(rules)), fingerprint, rules.relations.statuses
+        )
         try:
             for articles in _chunks(_unique(items, progress), options.chunk_size):
                 hits = [None if options.force else cache.get(article) for article in articles]
@@ -232,6 +234,7 @@ def _run_identity(versions: dict[str, Any], settings: PipelineSettings, rules: R
         "model_version": str(versions["model"]["version"]),
         "rules": rules.digest(),
         "use_rules": str(settings.use_rules),
+        "relations": str(settings.relations),
         "exclude": ",".join(settings.exclude),
     }
 

@@ -143,6 +143,14 @@ def run(
         typer.Option("--workers", metavar="N", min=1, help="Processes to extract with. Default: the machine's cores."),
     ] = None,
     batch_size: Annotated[int, typer.Option(metavar="N", help="Articles per nlp.pipe batch.", min=1)] = 64,
+    relations: Annotated[
+        bool,
+        typer.Option(
+            "--relations/--no-relations",
+            help="Relate the spans of each sentence (PARTY, DATE, FUNDER, TARGET) and write commitments.csv and "
+            "initiatives.csv; --no-relations leaves out the parse of the sentences that need it.",
+        ),
+    ] = True,
     chunk_size: Annotated[
         int,
         typer.Option(metavar="N", help="Articles read, extracted and written together; memory grows with it.", min=1),
@@ -230,7 +238,7 @@ def run(
             old_run = ctx.with_resource(RunOutput(compare_to.absolute(), name=before))
     for stop in (signal.SIGTERM, signal.SIGHUP):  # end as Ctrl-C does: temporary files removed, workers stopped
         signal.signal(stop, _interrupted)
-    settings = PipelineSettings(model=model, patterns_dir=patterns)
+    settings = PipelineSettings(model=model, patterns_dir=patterns, relations=relations)
     options = RunOptions(
         workers=workers or os.cpu_count() or 1,
         batch_size=batch_size,
@@ -376,12 +384,22 @@ def evaluate_command(
             "differs (a web page or PDF of a gold article); spans the reader lost count as missed.",
         ),
     ] = False,
+    gold_spans: Annotated[
+        bool,
+        typer.Option(
+            "--gold-spans/--no-gold-spans",
+            help="Also relate the gold spans themselves and score those relations, which tells relation "
+            "errors from span errors (runs the relation rules on the gold texts).",
+        ),
+    ] = True,
 ) -> None:
     """Score predictions against gold: precision, recall and F1.
 
     Articles are paired by id. Prints every false positive and false negative with its
-    context, the scores per label and per split (strict and partial), and the normalization
-    accuracy of the matched spans, then writes it all to OUT as JSON.
+    context, the scores per label and per split (strict and partial), the normalization
+    accuracy of the matched spans, the entity scores and the relation scores (strict: both
+    spans and the label exact; also on the gold spans given, with --gold-spans), then writes
+    it all to OUT as JSON.
 
     \b
     Example:
@@ -389,16 +407,17 @@ def evaluate_command(
     """
     from .corpus import articles_from_gold
     from .evaluate import evaluate, write_evaluation
+    from .nlp import build_nlp
+    from .patterns import load_rules
 
     with _reported():
         gold_records = read_gold(gold)
+        nlp = None
         if pred is not None and not no_rules:
             predictions = list(read_gold(pred, check_nesting=False).values())
         else:
             from .entities import EntityResolver, EntityRules, resolve_entities
             from .extract import extract
-            from .nlp import build_nlp
-            from .patterns import load_rules
 
             rules = load_rules(patterns)
             nlp = build_nlp(PipelineSettings(model=model, patterns_dir=patterns, use_rules=not no_rules), rules)
@@ -406,7 +425,13 @@ def evaluate_command(
             if not no_rules:
                 resolve_entities(EntityResolver(EntityRules.from_rules(rules)), extractions)
             predictions = [extraction.record for extraction in extractions]
-        report = evaluate(gold_records, predictions, align=align)
+        related: list[dict[str, Any]] = []
+        if gold_spans and not no_rules and any("relations" in record for record in gold_records.values()):
+            from .extract import relate_given_spans
+
+            nlp = nlp or build_nlp(PipelineSettings(model=model, patterns_dir=patterns), load_rules(patterns))
+            related = list(relate_given_spans(nlp, (r for r in gold_records.values() if "relations" in r)))
+        report = evaluate(gold_records, predictions, align=align, relations_on_gold_spans=related)
         report["system"] = "bare model" if no_rules else "rules + model"
         write_evaluation(report, out)
     hidden = 0
@@ -431,6 +456,36 @@ def evaluate_command(
     if not no_rules:
         typer.echo(_normalization_table(report, show_errors, show_test_errors))
         typer.echo(_entity_table(report, show_errors, show_test_errors))
+        typer.echo(_relation_table(report, show_errors, show_test_errors))
+
+
+def _relation_table(report: dict[str, Any], show_errors: bool, show_test: bool) -> str:
+    """The relation errors (test split hidden unless asked), then strict P/R/F1 per relation label and split."""
+    import pandas as pd
+
+    relations = report["relations"]
+    lines = []
+    if show_errors:
+        lines += [
+            f"{e['type']:<15} {e['id']:<34} {e['label']:<7} {e['head']!r} -> {e['child']!r}"
+            f"{' (' + e['source'] + ')' if e.get('source') else ''}: {e['sentence']}"
+            for e in report["relation_errors"]
+            if show_test or e["split"] != TEST_SPLIT
+        ]
+    rows = []
+    given = relations.get("gold_spans", {})
+    for spans, scores in [("predicted", relations), ("gold", given)]:
+        for group, figures in [("all", scores.get("overall")), *scores.get("splits", {}).items()]:
+            if not figures or not figures["articles"]:
+                continue
+            for label in [*(k for k in figures if k not in ("articles", "micro")), "micro"]:
+                row = figures[label]
+                rows.append({"spans": spans, "set": group, "relation": label, **{k: row[k] for k in ("tp", "fp", "fn")},
+                             "P": row["precision"], "R": row["recall"], "F1": row["f1"]})  # fmt: skip
+    if not rows:
+        return "\n".join([*lines, "relations: no gold article lists relations"])
+    table = pd.DataFrame(rows).to_string(index=False, float_format=lambda value: f"{value:.3f}")
+    return "\n".join([*lines, "relations, strict (both spans and the label exact):", table])
 
 
 def _score_table(report: dict[str, Any]) -> str:

@@ -372,9 +372,28 @@ def _parse_gold_line(file: Path, number: int, line: str, check_nesting: bool) ->
                     actual=text[start:end],
                 )
             )
+    relations = record.get("relations", [])
+    if not isinstance(relations, list) or not all(_is_relation(relation) for relation in relations):
+        raise fail(
+            '`relations` must be a list of objects like {"head_span": {"start": 0, "end": 3, "label": "MONEY"}, '
+            '"child_span": {...}, "label": "FUNDER"}'
+        )
     record["spans"] = [span for span in record.get("spans") or [] if span.get("label") in SCORED_LABELS]
     if check_nesting:
         problem = nesting_problem(record["spans"])
         if problem:
             raise fail(problem[1])
     return record
+
+
+def _is_relation(relation: Any) -> bool:
+    """Whether `relation` has the guideline's shape: a label and two spans given by offsets and label."""
+    if not isinstance(relation, dict) or not isinstance(relation.get("label"), str):
+        return False
+    return all(
+        isinstance(span, dict)
+        and isinstance(span.get("start"), int)
+        and isinstance(span.get("end"), int)
+        and isinstance(span.get("label"), str)
+        for span in (relation.get("head_span"), relation.get("child_span"))
+    )

@@ -44,6 +44,7 @@ class Messages:
     P018 = "{path}: lexicon list {key!r} is derived from {source}; remove it from the file"
     P020 = "add_patterns: pattern {entry!r} is not valid for spaCy's Matcher: {problem}; fix the token pattern"
     P021 = "{path}: unknown entities section {key!r}; allowed sections: {allowed}"
+    P022 = "{path}, line {line}, relation rule {entry}: {problem}"
     A001 = "{path}: no such file or folder; check the path"
     A002 = "{path}: empty article (no text after the front matter); add the text or leave the file out"
     A003 = "{path}: not UTF-8 at byte {offset}; re-save the file as UTF-8, or name its codec with --encoding"

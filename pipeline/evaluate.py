@@ -22,6 +22,7 @@ from nervaluate.entities import EvaluationResult
 
 from .errors import GoldError, Messages, PolicyExtractError, shown_path
 from .export import write_text_atomically
+from .relation_scores import relation_errors, relation_scores
 from .spans import match_key
 from .types import SCORED_LABELS
 
@@ -214,13 +215,20 @@ def _confusions(mentions: list[Mention], *, group: int, member: int) -> list[dic
 
 
 def evaluate(
-    gold: dict[str, dict[str, Any]], predictions: Iterable[dict[str, Any]], *, align: bool = False
+    gold: dict[str, dict[str, Any]],
+    predictions: Iterable[dict[str, Any]],
+    *,
+    align: bool = False,
+    relations_on_gold_spans: Iterable[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """Compare predictions with gold by article id.
 
     Returns the scores over all articles, per `meta.split` (e.g. `first`, `dev`), per article,
     the normalization accuracy, the entity scores (`entity_scores`) overall and per split, the
-    list of errors, and the ids that had no prediction (their spans count as missed). With
+    relation scores (`relation_scores`) overall and per split with their errors, the list of
+    span errors, and the ids that had no prediction (their spans count as missed).
+    `relations_on_gold_spans` are records with the relations found among the gold spans
+    themselves; their scores tell relation errors from span errors. With
     `align`, only the predicted articles are scored, and where a prediction's text differs
     from the gold's (a web page or PDF of a gold article) the gold spans are carried over to it
     (`align_gold`); `aligned` then says what could not be.
@@ -255,6 +263,12 @@ def evaluate(
             "overall": entity_scores(pairs),
             "splits": {split: entity_scores(members) for split, members in sorted(by_split.items())},
         },
+        "relations": {
+            "overall": relation_scores(pairs),
+            "splits": {split: relation_scores(members) for split, members in sorted(by_split.items())},
+            **_on_gold_spans(gold, relations_on_gold_spans),
+        },
+        "relation_errors": [error for pair in pairs for error in relation_errors(*pair)],
         "articles": {
             gold_record["meta"]["id"]: score([(gold_record, prediction)])["strict"]["micro"]
             for gold_record, prediction in pairs
@@ -263,6 +277,22 @@ def evaluate(
         "missing_predictions": missing,
         "unmatched_predictions": sorted(set(predicted) - set(gold)),
         **({"aligned": aligned} if align else {}),
+    }
+
+
+def _on_gold_spans(gold: dict[str, dict[str, Any]], records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The relation scores of relations found among the gold spans, overall and per split (none if no records)."""
+    pairs = [(gold[record["meta"]["id"]], record) for record in records if record["meta"]["id"] in gold]
+    if not pairs:
+        return {}
+    by_split: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
+    for pair in pairs:
+        by_split[str(pair[0]["meta"].get("split", NO_SPLIT))].append(pair)
+    return {
+        "gold_spans": {
+            "overall": relation_scores(pairs),
+            "splits": {split: relation_scores(members) for split, members in sorted(by_split.items())},
+        }
     }
 
 

@@ -9,11 +9,12 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from .commitments import COMMITMENT_COLUMNS, INITIATIVE_COLUMNS, commitment_rows, initiative_rows
 from .entities import EntityResolver, EntityRules
 from .errors import Messages, PolicyExtractError, printable, shown_path
 from .records import (
@@ -22,6 +23,7 @@ from .records import (
     MENTION_COLUMNS,
     Extraction,
     Rendered,
+    Sentences,
     article_row,
     csv_lines,
     mention_fields,
@@ -105,14 +107,22 @@ class DatasetWriter:
     files, which the next writer in the folder removes.
     """
 
-    NAMES = ("mentions.jsonl", "mentions.csv", "aliases.csv", "articles.csv")
-    TABLES = ("mentions", "articles", "aliases", "entities")
+    NAMES = ("mentions.jsonl", "mentions.csv", "aliases.csv", "articles.csv", "commitments.csv", "initiatives.csv")
+    TABLES = ("mentions", "articles", "aliases", "entities", "commitments", "initiatives")
     DATABASE = "policy.duckdb"
     DATASETS = (*NAMES, *(f"{table}.parquet" for table in TABLES), DATABASE)
 
-    def __init__(self, out_dir: Path, resolver: EntityResolver, identity: str = "") -> None:
+    def __init__(
+        self,
+        out_dir: Path,
+        resolver: EntityResolver,
+        identity: str = "",
+        statuses: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self.out_dir = out_dir
         self.resolver = resolver
+        # The word forms of each commitment status (the rule set's `relations.statuses`).
+        self.statuses = statuses or {}
         # What the datasets are made from: `identity` (the run's fingerprint), then each article's
         # record and origin, in order.
         self._made_from = hashlib.sha256(identity.encode("utf-8"))
@@ -125,6 +135,8 @@ class DatasetWriter:
         self._streams["mentions.csv"].write(",".join(MENTION_COLUMNS) + "\n")
         self._streams["aliases.csv"].write(",".join(ALIAS_COLUMNS) + "\n")
         self._streams["articles.csv"].write(",".join(ARTICLE_COLUMNS) + "\n")
+        self._streams["commitments.csv"].write(",".join(COMMITMENT_COLUMNS) + "\n")
+        self._streams["initiatives.csv"].write(",".join(INITIATIVE_COLUMNS) + "\n")
         self._tables: dict[str, TableWriter] = {}
         # Rows of the articles and aliases tables wait as JSON lines: a run that keeps its tables
         # then never imports pyarrow.
@@ -227,8 +239,11 @@ class DatasetWriter:
             handle, self._temporary[name] = temporary_file(self.out_dir, name)
             os.close(handle)
         self._tables["mentions"] = self._table("mentions.parquet", MENTION_TABLE_COLUMNS)
+        self._tables["commitments"] = self._table("commitments.parquet", COMMITMENT_COLUMNS)
+        self._tables["initiatives"] = self._table("initiatives.parquet", INITIATIVE_COLUMNS)
         self._write_mentions()
-        self._tables["mentions"].close()
+        for name in ("mentions", "commitments", "initiatives"):
+            self._tables[name].close()
         handle, database = temporary_file(self.out_dir, self.DATABASE)
         os.close(handle)
         database.unlink()  # DuckDB creates its database file itself
@@ -238,6 +253,8 @@ class DatasetWriter:
             {
                 "mentions": self._tables["mentions"].path,
                 "articles": self._tables["articles"].path,
+                "commitments": self._tables["commitments"].path,
+                "initiatives": self._tables["initiatives"].path,
                 "raw_aliases": self._tables["raw_aliases"].path,
                 "aliases": self._temporary["aliases.parquet"],
                 "entities": self._temporary["entities.parquet"],
@@ -262,9 +279,8 @@ class DatasetWriter:
         remove_quietly(self._temporary.pop(ROWS_AS_READ))
 
     def _write_mentions(self) -> None:
-        """Read the records back in order; write each with its entities to mentions.jsonl, .csv and .parquet."""
-        from .tables import Sentences
-
+        """Read the records back in order; write each with its entities to mentions.jsonl, .csv and .parquet,
+        and its commitments and initiatives (`pipeline.commitments`) to their CSV and Parquet files."""
         with self._temporary[RECORDS_AS_READ].open(encoding="utf-8", newline="") as records:
             for line in records:
                 record = json.loads(line)
@@ -289,6 +305,10 @@ class DatasetWriter:
                 self._tables["mentions"].add(rows)
                 self._streams["mentions.csv"].writelines(csv_lines(row[: len(MENTION_COLUMNS)] for row in rows))
                 self._streams["mentions.jsonl"].write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+                made = {"commitments": commitment_rows(record, self.statuses), "initiatives": initiative_rows(record)}
+                for name, rows_made in made.items():
+                    self._tables[name].add(rows_made)
+                    self._streams[f"{name}.csv"].writelines(csv_lines(rows_made))
 
     def abort(self) -> None:
         """Drop the temporary files; the previous outputs stay as they were."""

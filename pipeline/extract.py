@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .components.attributes import register_attributes
 from .components.policy_spans import DEFAULT_LABEL_MAP, MODEL_SOURCE
+from .components.relations import RelationExtractor
+from .nlp import RELATIONS_PIPE, SENTENCE_PIPES
 from .records import Extraction
 from .spans import SPANS_KEY, sort_spans
 from .types import SCORED_LABELS, Article
@@ -23,7 +25,10 @@ def span_record(span: Span, label: str, source: str) -> dict[str, Any]:
 
 
 def doc_to_record(doc: Doc, meta: dict[str, Any]) -> dict[str, Any]:
-    """The scored spans of `doc.spans["policy"]`, then the model's other entities marked `scored: false`."""
+    """The scored spans of `doc.spans["policy"]`, then the model's other entities marked `scored: false`.
+
+    With `policy_relations` in the pipeline, also the relations among them and how many sentences it parsed.
+    """
     spans = []
     for span in doc.spans.get(SPANS_KEY, []):
         record = span_record(span, span.label_, span.id_ or MODEL_SOURCE)
@@ -36,7 +41,11 @@ def doc_to_record(doc: Doc, meta: dict[str, Any]) -> dict[str, Any]:
     for ent in doc.ents:
         if ent.label_ not in SCORED_LABELS:
             spans.append({**span_record(ent, ent.label_, MODEL_SOURCE), "scored": False})
-    return {"text": doc.text, "meta": meta, "spans": sort_spans(spans), "sentences": sentence_ranges(doc)}
+    record = {"text": doc.text, "meta": meta, "spans": sort_spans(spans), "sentences": sentence_ranges(doc)}
+    if doc._.relations is not None:
+        record["relations"] = doc._.relations
+        record["parsed_sentences"] = doc._.parsed_sentences
+    return record
 
 
 def sentence_ranges(doc: Doc) -> list[list[int]]:
@@ -84,6 +93,39 @@ def extract(
 
     for doc, meta in nlp.pipe(docs(), as_tuples=True, batch_size=batch_size):
         yield Extraction(to_record(doc, meta), aliases(doc, meta["id"]))
+
+
+def relate_given_spans(nlp: Language, records: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Each record (text, meta, spans) with the relations `policy_relations` finds among its own scored spans.
+
+    For gold records this scores the relation rules apart from the span rules. Only the
+    sentence boundaries and the relation component run; a span whose ends fall inside a token
+    is widened to whole tokens to be related and keeps its own offsets in the relations.
+    """
+    register_attributes()
+    sentence_pipes = [pipe for name, pipe in nlp.pipeline if name in SENTENCE_PIPES]
+    relate = cast(RelationExtractor, nlp.get_pipe(RELATIONS_PIPE))
+    given: list[tuple[dict[str, Any], dict[tuple[int, int], tuple[int, int]]]] = []
+    docs = []
+    for record in records:
+        doc = nlp.make_doc(record["text"])
+        for pipe in sentence_pipes:
+            doc = pipe(doc)
+        spans, offsets = [], {}
+        for span in record["spans"]:
+            token_span = doc.char_span(span["start"], span["end"], span["label"], alignment_mode="expand")
+            if span.get("scored", True) and token_span is not None:
+                spans.append(token_span)
+                offsets[(token_span.start_char, token_span.end_char)] = (span["start"], span["end"])
+        doc.spans[SPANS_KEY] = spans
+        docs.append(doc)
+        given.append((record, offsets))
+    for (record, offsets), doc in zip(given, relate.pipe(docs), strict=True):
+        for relation in doc._.relations:
+            for role in ("head_span", "child_span"):
+                span = relation[role]
+                span["start"], span["end"] = offsets[(span["start"], span["end"])]
+        yield {**record, "relations": doc._.relations, "sentences": sentence_ranges(doc)}
 
 
 def aliases(doc: Doc, doc_id: str) -> list[dict[str, Any]]:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -40,6 +40,7 @@ import yaml
 
 from . import yamlio
 from .errors import Messages, PatternFileError
+from .relation_rules import RelationRules, validate_relation_rules
 from .types import SCORED_LABELS
 from .vocabulary import Vocabulary, currency_prefixes, expand_regex, expand_words, vocabulary_from_dict, word_lists
 
@@ -216,6 +217,7 @@ class RuleSet:
     file_digests: dict[str, str]
     labels: LabelRules = LabelRules()
     entities: CuratedEntities = CuratedEntities()
+    relations: RelationRules = field(default_factory=RelationRules)
 
     def digest(self) -> str:
         """One digest for the whole rule set: the digests of the files it was read from."""
@@ -276,6 +278,7 @@ def load_rules(patterns_dir: Path | None = None, *, check_tokens: bool = True) -
     lists = word_lists(vocabulary)
     labels = LabelRules()
     entities = CuratedEntities()
+    relations = RelationRules()
     for path, document, lines in documents:
         if isinstance(document, dict) and "head_words" in document:
             labels, name_words = _validate_labels(path, document, lines, lists)
@@ -291,6 +294,9 @@ def load_rules(patterns_dir: Path | None = None, *, check_tokens: bool = True) -
         if kind == {"entities"}:
             entities = _validate_entities(path, document["entities"], lines)
             continue
+        if kind == {"relations"}:
+            relations = validate_relation_rules(path, document["relations"], lines, expand_references)
+            continue
         if kind == {"groups"}:
             for index, raw_group in enumerate(document["groups"] or []):
                 entry = _validate_group(path, lines.get(index, 0), index, raw_group)
@@ -299,7 +305,10 @@ def load_rules(patterns_dir: Path | None = None, *, check_tokens: bool = True) -
             continue
         if not (isinstance(document, dict) and "patterns" in document and set(document) <= PATTERN_FILE_KEYS):
             got = sorted(document) if isinstance(document, dict) else type(document).__name__
-            allowed = "patterns (with optional token_classes), lexicon, normalization, head_words, groups or entities"
+            allowed = (
+                "patterns (with optional token_classes), lexicon, normalization, head_words, groups, entities "
+                "or relations"
+            )
             raise PatternFileError(Messages.P002.format(path=path, allowed=allowed, got=got))
         for index, raw_entry in enumerate(document["patterns"] or []):
             line = lines.get(index, 0)
@@ -315,6 +324,7 @@ def load_rules(patterns_dir: Path | None = None, *, check_tokens: bool = True) -
         file_digests=digests,
         labels=labels,
         entities=entities,
+        relations=relations,
     )
 
 
@@ -343,7 +353,7 @@ def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[int | str, int]]:
                 lines = {index: item.start_mark.line + 1 for index, item in enumerate(value.value)}
             if key.value == "lexicon" and isinstance(value, yaml.MappingNode):
                 lines = {name.value: name.start_mark.line + 1 for name, _ in value.value}
-            if key.value == "entities" and isinstance(value, yaml.MappingNode):
+            if key.value in ("entities", "relations") and isinstance(value, yaml.MappingNode):
                 lines = {
                     f"{section.value}.{index}": item.start_mark.line + 1
                     for section, items in value.value

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
@@ -170,3 +171,23 @@ def mention_fields(doc_id: str, span: dict[str, Any]) -> dict[str, Any]:
         "approximate": span.get("approximate"),
         **{key: span.get(key) for key in ENTITY_COLUMNS},
     }
+
+
+class Sentences:
+    """An article's sentences, [start, end) character ranges in order, looked up by offset."""
+
+    def __init__(self, ranges: list[list[int]]) -> None:
+        self._ranges = ranges
+        self._starts = [start for start, _ in ranges]
+
+    def holding(self, offset: int) -> tuple[int, int] | None:
+        """The range of the sentence that holds the character at `offset`, or None.
+
+        >>> Sentences([[0, 10], [11, 20]]).holding(12), Sentences([]).holding(3)
+        ((11, 20), None)
+        """
+        index = bisect_right(self._starts, offset) - 1
+        if index < 0 or offset >= self._ranges[index][1]:
+            return None
+        start, end = self._ranges[index]
+        return start, end

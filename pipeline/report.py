@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .export import write_text_atomically
+from .relation_scores import relation_key
 from .spans import match_key, sort_key
 from .types import SCORED_LABELS
 
@@ -177,8 +178,38 @@ def article_page(record: dict[str, Any], gold: dict[str, Any] | None) -> str:
         f'<div class="article">{render_spans_html(record["text"], rows)}</div>'
         "<h2>Spans</h2><table><tr><th>label</th><th>text</th><th>offsets</th><th>value</th>"
         f"<th>canonical</th><th>source</th><th>status</th></tr>{table_rows}</table>"
+        f"{_relations_table(record, gold)}"
     )
     return _page(title, body)
+
+
+def _relations_table(record: dict[str, Any], gold: dict[str, Any] | None) -> str:
+    """The article's relations, head -> child, each marked against gold when the gold lists relations."""
+    found = {relation_key(relation): relation for relation in record.get("relations") or []}
+    expected = {relation_key(r): r for r in gold.get("relations") or []} if gold and "relations" in gold else None
+    rows = [
+        (relation, "spurious" if expected is not None and key not in expected else "correct")
+        for key, relation in found.items()
+    ]
+    if expected is not None:
+        rows += [(relation, "missed") for key, relation in expected.items() if key not in found]
+    if not rows:
+        return ""
+    text = record["text"]
+
+    def shown(span: dict[str, Any]) -> str:
+        return f"{escape(text[span['start'] : span['end']])} <small>{escape(span['label'])}</small>"
+
+    cells = "".join(
+        f'<tr class="{escape(status)}"><td>{escape(relation["label"])}</td><td>{shown(relation["head_span"])}</td>'
+        f"<td>{shown(relation['child_span'])}</td><td>{escape(str(relation.get('source') or ''))}</td>"
+        f"<td>{escape(status if expected is not None else '')}</td></tr>"
+        for relation, status in sorted(rows, key=lambda row: relation_key(row[0]))
+    )
+    return (
+        "<h2>Relations</h2><table><tr><th>relation</th><th>head</th><th>child</th><th>rule</th><th>status</th></tr>"
+        f"{cells}</table>"
+    )
 
 
 def index_page(records: list[dict[str, Any]], evaluation: dict[str, Any] | None) -> str:

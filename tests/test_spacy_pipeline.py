@@ -18,7 +18,7 @@ from pipeline.components.attributes import register_attributes
 from pipeline.corpus import iter_articles, read_articles, read_gold
 from pipeline.errors import PatternFileError
 from pipeline.lexeme_flags import WordTest
-from pipeline.nlp import POLICY_PIPES, save_pipeline
+from pipeline.nlp import POLICY_PIPES, add_policy_pipes, save_pipeline
 from pipeline.patterns import RuleSet, load_rules, packaged_patterns_dir
 from pipeline.spans import SPANS_KEY
 from pipeline.types import PipelineSettings
@@ -44,7 +44,7 @@ def _corpus_spans(nlp: Language) -> dict[str, list[tuple]]:
 
 @pytest.fixture(scope="module")
 def plain_spacy() -> Language:
-    """The user's own pipeline: the whole model, tagger and parser included, with the four components added."""
+    """The user's own pipeline: the whole model, tagger and parser included, with the five components added."""
     nlp = spacy.load(MODEL)
     for name in POLICY_PIPES:
         nlp.add_pipe(name)
@@ -117,9 +117,7 @@ def test_saved_meta_names_the_pattern_digests(saved: tuple[Path, dict], rules: R
 
 
 def test_pipeline_round_trips_through_bytes(nlp: Language) -> None:
-    restored = spacy.load(MODEL, exclude=list(PipelineSettings().exclude))
-    for name in POLICY_PIPES:
-        restored.add_pipe(name)
+    restored = add_policy_pipes(spacy.load(MODEL, exclude=list(PipelineSettings().exclude)))
     restored.from_bytes(nlp.to_bytes())
     text = "The Global Fund (GF) pledged ¥800 billion at the G20 Osaka Summit in June 2019; GF staff met."
     assert _spans(restored, text) == _spans(nlp, text)

@@ -6,7 +6,7 @@ Spans never store a `Span` or a value object: strings, numbers and dicts survive
 
 from __future__ import annotations
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
 SPAN_ATTRIBUTES = (
     "canonical",  # the long form an acronym or short mention stands for
@@ -16,7 +16,10 @@ SPAN_ATTRIBUTES = (
 DOC_ATTRIBUTES = (
     "article_date",  # ISO date of the article (from its metadata), the reference for relative dates
     "acronyms",  # [{"short", "long", "label"}] defined in the doc
+    "relations",  # [{"head_span", "child_span", "label", "source"}], character offsets (policy_relations)
+    "parsed_sentences",  # how many of the doc's sentences policy_relations parsed
 )
+TOKEN_ATTRIBUTES = ("span_label",)  # on a parsed sentence: the label of the span this token is the root of
 
 
 def register_attributes() -> None:
@@ -27,3 +30,6 @@ def register_attributes() -> None:
     for name in DOC_ATTRIBUTES:
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
+    for name in TOKEN_ATTRIBUTES:
+        if not Token.has_extension(name):
+            Token.set_extension(name, default=None)

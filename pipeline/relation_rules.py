@@ -8,8 +8,9 @@ pairs the rule must relate) and its shapes, written one of two ways:
 - `centre` (the token attributes of the word the two spans hang from, often a verb), `head` and
   `child`: each a list of paths down the parse from the centre to that span's root, a path being
   a list of steps `"dep"`, `"dep1|dep2"` or `"dep=word1|word2"` / `"dep=@list"` (the step's token
-  must also be one of those words); an empty path makes the centre itself that span's root, and
-  a list of paths in place of a path (a YAML alias of a shared list) stands for its paths.
+  must also be one of those words), or `"*"`, any chain of dependents; an empty path makes the
+  centre itself that span's root, and a list of paths in place of a path (a YAML alias of a
+  shared list) stands for its paths.
   Every head path with every child path is one DependencyMatcher pattern.
 
 Word lists are written once, under `word_lists`, and referred to as "@name" in any IN / NOT_IN
@@ -37,6 +38,8 @@ REL_OPS = ("<", ">", "<<", ">>", ".", ".*", ";", ";*", "$+", "$-", "$++", "$--",
            "<-", "<++", "<--")  # fmt: skip
 # The nodes that stand for the two spans a match relates.
 HEAD_NODE, CHILD_NODE = "head", "child"
+# A path step that stands for any chain of dependents (DependencyMatcher's `>>`).
+ANY_DEPTH = "*"
 # The token attribute a root token of a span carries: its span's label (set by policy_relations).
 SPAN_LABEL_ATTRIBUTE = "span_label"
 
@@ -147,17 +150,24 @@ def _path_patterns(item: dict[str, Any], lists: dict[str, list[str]], where: dic
 
     def nodes(role: str, path: list[str], parent: str = "centre") -> list[dict[str, Any]]:
         made = []
+        operator = ">"
         for number, step in enumerate(path):
             if not isinstance(step, str) or not step:
-                raise fail(f"`{role}`: a step is a string such as dobj, nsubj|nsubjpass or prep=of|for")
-            dependencies, _, words = step.partition("=")
-            attributes: dict[str, Any] = {"DEP": {"IN": dependencies.split("|")}}
-            if words:
-                listed = words.split("|") if not words.startswith("@") else [words]
-                attributes["LOWER"] = {"IN": expand_words(listed, lists, where, lower=True)}
+                raise fail(f"`{role}`: a step is a string such as dobj, nsubj|nsubjpass, prep=of|for or *")
+            attributes: dict[str, Any] = {}
+            if step == ANY_DEPTH:  # the next token (or the span's root, at the end) lies anywhere below
+                operator = ">>"
+                if number < len(path) - 1:
+                    continue
+            else:
+                dependencies, _, words = step.partition("=")
+                attributes["DEP"] = {"IN": dependencies.split("|")}
+                if words:
+                    listed = words.split("|") if not words.startswith("@") else [words]
+                    attributes["LOWER"] = {"IN": expand_words(listed, lists, where, lower=True)}
             name = role if number == len(path) - 1 else f"{role}_{number + 1}"
-            made.append({"LEFT_ID": parent, "REL_OP": ">", "RIGHT_ID": name, "RIGHT_ATTRS": attributes})
-            parent = name
+            made.append({"LEFT_ID": parent, "REL_OP": operator, "RIGHT_ID": name, "RIGHT_ATTRS": attributes})
+            parent, operator = name, ">"
         return made
 
     if not isinstance(item["centre"], dict):

@@ -1,7 +1,8 @@
 """End to end on the real model: the corpus figures against their baselines, and shapes on unseen sentences.
 
 The figures (strict F1 per split and label, normalization accuracy per label, entity B-cubed F1
-per split and label, with entities resolved across the corpus as a run does) are committed in
+per split and label, with entities resolved across the corpus as a run does, and strict relation
+F1 per split and relation label) are committed in
 `tests/baselines/f1.json`. A figure more than its tolerance below the baseline is a regression;
 more than the tolerance above it, an improvement to record. Rewrite the file from the current
 pipeline with:
@@ -35,6 +36,8 @@ UPDATE_COMMAND = f"{UPDATE_ENV}=1 .venv/bin/python -m pytest tests/test_end_to_e
 TOLERANCE = 0.02
 ALL_ARTICLES = "all"
 ENTITY_LISTS = ("wrong_merges", "wrong_splits")
+# The kinds of figure a baseline holds.
+FIGURES = ("strict_f1", "normalization_accuracy", "entity_b_cubed_f1", "relation_f1")
 
 
 # The entity B-cubed F1 the dev set must reach (issue 14).
@@ -52,7 +55,8 @@ def report(nlp: Language, rules: RuleSet) -> dict:
 
 def _figures(report: dict[str, Any]) -> dict[str, Any]:
     """The figures a baseline records: strict F1 per split (and over all articles) and label, micro
-    average included, and the normalization accuracy per label."""
+    average included, the normalization accuracy per label, the entity B-cubed F1 and the strict
+    relation F1 per split and label."""
     splits = {**report["splits"], ALL_ARTICLES: report["overall"]}
     return {
         "strict_f1": {
@@ -67,6 +71,13 @@ def _figures(report: dict[str, Any]) -> dict[str, Any]:
             for split, scores in sorted(
                 {**report["entities"]["splits"], ALL_ARTICLES: report["entities"]["overall"]}.items()
             )
+        },
+        "relation_f1": {
+            split: {label: figures["f1"] for label, figures in scores.items() if label != "articles"}
+            for split, scores in sorted(
+                {**report["relations"]["splits"], ALL_ARTICLES: report["relations"]["overall"]}.items()
+            )
+            if scores["articles"]
         },
     }
 
@@ -96,7 +107,7 @@ def baseline(report: dict) -> dict[str, float]:
         BASELINES.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     document = json.loads(BASELINES.read_text(encoding="utf-8"))
     assert document["tolerance"] == TOLERANCE, f"{BASELINES}: tolerance {document['tolerance']}, expected {TOLERANCE}"
-    return _flat({key: document[key] for key in ("strict_f1", "normalization_accuracy", "entity_b_cubed_f1")})
+    return _flat({key: document[key] for key in FIGURES})
 
 
 def _moved(measured: dict[str, float], baseline: dict[str, float], sign: int) -> list[str]:

@@ -33,7 +33,14 @@ from . import yamlio
 from .corpus import read_articles
 from .errors import GoldError, Messages, shown_path
 from .export import write_text_atomically
-from .spans import RELATION_SIGNATURES, drop_contained_same_label, nesting_problem, nests_in, sort_spans
+from .spans import (
+    RELATION_SIGNATURES,
+    drop_contained_same_label,
+    nesting_problem,
+    nests_in,
+    relation_sort_key,
+    sort_spans,
+)
 from .types import SCORED_LABELS, Article, Skipped
 
 ANNOTATION_KEYS = ("text", "label", "norm", "canonical", "entity", "occurrences")
@@ -234,10 +241,7 @@ def _relations(text: str, spans: list[dict[str, Any]], path: Path, entries: Entr
             raise GoldError(Messages.G001.format(path=shown_path(path), line=line, problem=problem))
         lines[key] = line
         relations.append(relation)
-    return sorted(
-        relations,
-        key=lambda relation: (relation["head_span"]["start"], relation["child_span"]["start"], relation["label"]),
-    )
+    return sorted(relations, key=relation_sort_key)
 
 
 def _entry_relation(

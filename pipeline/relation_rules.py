@@ -54,23 +54,54 @@ class RelationExample:
 
 
 @dataclass(frozen=True)
+class RulePaths:
+    """A rule written as a centre and paths, word lists expanded: what `PathMatcher` walks.
+
+    `centre` holds token tests `(attribute, words, negated)`; a step is `(dependencies, words)`,
+    `words` empty for any word, or `ANY_DEPTH` for a chain of dependents.
+    """
+
+    centre: tuple[tuple[str, tuple[str, ...], bool], ...]
+    head: tuple[tuple[Any, ...], ...]
+    child: tuple[tuple[Any, ...], ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"centre": self.centre, "head": self.head, "child": self.child}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RulePaths:
+        def steps(paths: Any) -> tuple[tuple[Any, ...], ...]:
+            return tuple(
+                tuple(step if step == ANY_DEPTH else (tuple(step[0]), tuple(step[1])) for step in path)
+                for path in paths
+            )
+
+        centre = tuple((attribute, tuple(words), bool(negated)) for attribute, words, negated in data["centre"])
+        return cls(centre=centre, head=steps(data["head"]), child=steps(data["child"]))
+
+
+@dataclass(frozen=True)
 class RelationRule:
-    """One rule: its id, label, DependencyMatcher patterns (word lists expanded) and examples."""
+    """One rule: its id, label, DependencyMatcher patterns (word lists expanded), its paths when it was
+    written as a centre and paths, and its examples."""
 
     id: str
     label: str
     description: str
     patterns: tuple[tuple[dict[str, Any], ...], ...]
     examples: tuple[RelationExample, ...] = ()
+    paths: RulePaths | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The rule as JSON-ready data (its examples stay with the rule files)."""
-        return {"id": self.id, "label": self.label, "description": self.description, "patterns": self.patterns}
+        data = {"id": self.id, "label": self.label, "description": self.description, "patterns": self.patterns}
+        return {**data, "paths": self.paths.as_dict()} if self.paths else data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RelationRule:
         patterns = tuple(tuple(dict(node) for node in pattern) for pattern in data["patterns"])
-        return cls(id=data["id"], label=data["label"], description=data["description"], patterns=patterns)
+        paths = RulePaths.from_dict(data["paths"]) if data.get("paths") else None
+        return cls(id=data["id"], label=data["label"], description=data["description"], patterns=patterns, paths=paths)
 
 
 @dataclass(frozen=True)
@@ -117,7 +148,8 @@ def validate_relation_rules(path: Path, raw: Any, lines: dict[int | str, int], e
         seen.add(rule_id)
         if item["label"] not in RELATION_SIGNATURES:
             raise fail(f"label {item['label']!r} is not one of {', '.join(RELATION_SIGNATURES)}")
-        patterns = item["patterns"] if "patterns" in item else _path_patterns(item, lists, where, fail)
+        paths = None if "patterns" in item else _rule_paths(item, lists, where, fail)
+        patterns = item["patterns"] if paths is None else _path_patterns(paths)
         if not isinstance(patterns, list) or not patterns:
             raise fail("`patterns` must be a list of DependencyMatcher patterns")
         checked = tuple(_checked_pattern(pattern, item["label"], lists, where, fail, expand) for pattern in patterns)
@@ -128,6 +160,7 @@ def validate_relation_rules(path: Path, raw: Any, lines: dict[int | str, int], e
                 description=str(item["description"]),
                 patterns=checked,
                 examples=_examples(item["examples"], fail),
+                paths=paths,
             )
         )
     statuses = raw.get("statuses") or {}
@@ -137,54 +170,89 @@ def validate_relation_rules(path: Path, raw: Any, lines: dict[int | str, int], e
     return RelationRules(tuple(rules), {str(status): tuple(map(str, forms)) for status, forms in statuses.items()})
 
 
-def _path_patterns(item: dict[str, Any], lists: dict[str, list[str]], where: dict[str, Any], fail: Any) -> list[Any]:
-    """The DependencyMatcher patterns of a rule written as a centre and paths: one per head and child path."""
+# The token attributes a centre may test, and how: a word or a list under IN or NOT_IN.
+CENTRE_ATTRIBUTES = ("LOWER", "ORTH", "TEXT", "DEP")
+
+
+def _rule_paths(item: dict[str, Any], lists: dict[str, list[str]], where: dict[str, Any], fail: Any) -> RulePaths:
+    """A rule's centre and paths, checked, with its word lists expanded."""
     from .vocabulary import expand_words
 
-    def paths(role: str) -> list[list[str]]:
+    def words(listed: list[Any], lower: bool) -> tuple[str, ...]:
+        return tuple(expand_words(listed, lists, where, lower=lower))
+
+    def paths(role: str) -> tuple[tuple[Any, ...], ...]:
         value = item[role]
         if not isinstance(value, list) or not value or not all(isinstance(path, list) for path in value):
             raise fail(f"`{role}` must be a list of paths, each a list of steps such as [dobj] or [prep=of, pobj]")
         # A list of paths among them (a YAML alias of a shared list) stands for its paths.
-        return [path for group in value for path in (group if group and isinstance(group[0], list) else [group])]
+        flat = [path for group in value for path in (group if group and isinstance(group[0], list) else [group])]
+        made = []
+        for path in flat:
+            steps: list[Any] = []
+            for step in path:
+                if not isinstance(step, str) or not step:
+                    raise fail(f"`{role}`: a step is a string such as dobj, nsubj|nsubjpass, prep=of|for or *")
+                if step == ANY_DEPTH:
+                    steps.append(ANY_DEPTH)
+                    continue
+                dependencies, _, listed = step.partition("=")
+                chosen = words(listed.split("|") if not listed.startswith("@") else [listed], True) if listed else ()
+                steps.append((tuple(dependencies.split("|")), chosen))
+            made.append(tuple(steps))
+        return tuple(made)
 
-    def nodes(role: str, path: list[str], parent: str = "centre") -> list[dict[str, Any]]:
+    centre = item["centre"]
+    if not isinstance(centre, dict):
+        raise fail("`centre` must be token attributes, such as {LOWER: {IN: ['@commit_verbs']}} or {}")
+    tests = []
+    for attribute, value in centre.items():
+        operator, listed = next(iter(value.items())) if isinstance(value, dict) and len(value) == 1 else ("=", value)
+        if attribute not in CENTRE_ATTRIBUTES or operator not in ("=", "IN", "NOT_IN"):
+            raise fail(f"`centre` tests {', '.join(CENTRE_ATTRIBUTES)} with a word, IN or NOT_IN; not {attribute}")
+        listed = listed if isinstance(listed, list) else [listed]
+        tests.append((attribute, words(listed, attribute == "LOWER"), operator == "NOT_IN"))
+    head, child = paths(HEAD_NODE), paths(CHILD_NODE)
+    if any(not head_path and not child_path for head_path in head for child_path in child):
+        raise fail("a head path and a child path cannot both be empty")
+    return RulePaths(centre=tuple(tests), head=head, child=child)
+
+
+def _path_patterns(paths: RulePaths) -> list[Any]:
+    """The DependencyMatcher patterns of a rule written as a centre and paths: one per head and child path."""
+
+    def nodes(role: str, path: tuple[Any, ...], parent: str) -> list[dict[str, Any]]:
         made = []
         operator = ">"
         for number, step in enumerate(path):
-            if not isinstance(step, str) or not step:
-                raise fail(f"`{role}`: a step is a string such as dobj, nsubj|nsubjpass, prep=of|for or *")
             attributes: dict[str, Any] = {}
             if step == ANY_DEPTH:  # the next token (or the span's root, at the end) lies anywhere below
                 operator = ">>"
                 if number < len(path) - 1:
                     continue
             else:
-                dependencies, _, words = step.partition("=")
-                attributes["DEP"] = {"IN": dependencies.split("|")}
-                if words:
-                    listed = words.split("|") if not words.startswith("@") else [words]
-                    attributes["LOWER"] = {"IN": expand_words(listed, lists, where, lower=True)}
+                dependencies, chosen = step
+                attributes["DEP"] = {"IN": list(dependencies)}
+                if chosen:
+                    attributes["LOWER"] = {"IN": list(chosen)}
             name = role if number == len(path) - 1 else f"{role}_{number + 1}"
             made.append({"LEFT_ID": parent, "REL_OP": operator, "RIGHT_ID": name, "RIGHT_ATTRS": attributes})
             parent, operator = name, ">"
         return made
 
-    if not isinstance(item["centre"], dict):
-        raise fail("`centre` must be token attributes, such as {LOWER: {IN: ['@commit_verbs']}} or {}")
+    centre = {attribute: {"NOT_IN" if negated else "IN": list(chosen)} for attribute, chosen, negated in paths.centre}
     patterns = []
-    for head_path in paths(HEAD_NODE):
-        for child_path in paths(CHILD_NODE):
-            if not head_path and not child_path:
-                raise fail("a head path and a child path cannot both be empty")
+    for head_path in paths.head:
+        for child_path in paths.child:
             empty = HEAD_NODE if not head_path else CHILD_NODE if not child_path else None
-            centre = {"RIGHT_ID": "centre", "RIGHT_ATTRS": dict(item["centre"])}
-            pattern = [centre, *nodes(HEAD_NODE, head_path), *nodes(CHILD_NODE, child_path)]
-            if empty is not None:  # the centre is that span's root: the name moves to it
-                centre["RIGHT_ID"] = empty
-                for node in pattern[1:]:
-                    node["LEFT_ID"] = empty if node["LEFT_ID"] == "centre" else node["LEFT_ID"]
-            patterns.append(pattern)
+            name = empty or "centre"  # an empty path makes the centre that span's root
+            patterns.append(
+                [
+                    {"RIGHT_ID": name, "RIGHT_ATTRS": centre},
+                    *nodes(HEAD_NODE, head_path, name),
+                    *nodes(CHILD_NODE, child_path, name),
+                ]
+            )
     return patterns
 
 

@@ -82,6 +82,11 @@ def sort_key(span: SpanRecord) -> tuple[int, int, str]:
     return span["start"], -span["end"], span["label"]
 
 
+def relation_sort_key(relation: Mapping[str, Any]) -> tuple[int, int, str]:
+    """The order of relations in a record: by head start, then child start, then label."""
+    return relation["head_span"]["start"], relation["child_span"]["start"], relation["label"]
+
+
 def sort_spans(spans: Iterable[SpanRecord]) -> list[Any]:
     """Span records in the guideline's order (`sort_key`); a stable sort, so equal keys keep their order."""
     return sorted(spans, key=sort_key)

@@ -8,10 +8,11 @@ import pytest
 import spacy
 from conftest import CORPUS_DIR, PATTERNS_DIR
 from spacy.language import Language
+from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc
 
 from pipeline.commitments import COMMITMENT_COLUMNS, commitment_rows, initiative_rows
-from pipeline.components.relations import RelationExtractor
+from pipeline.components.relations import PathMatcher, RelationExtractor, linkable_sentences
 from pipeline.corpus import read_articles
 from pipeline.extract import doc_to_record, relate_given_spans
 from pipeline.nlp import RELATIONS_PIPE, save_pipeline
@@ -177,3 +178,40 @@ def test_commitment_and_initiative_rows_gather_the_relations(nlp: Language, rule
     assert commitment["status"] == "pledged" and commitment["sentence"] == text
     (initiative,) = initiative_rows(record)
     assert "Pacific Resilience Facility" in initiative and "$500 million" in initiative
+
+
+def test_the_path_matcher_finds_what_a_dependency_matcher_finds(nlp: Language) -> None:
+    """Over the parsed sentences of corpus articles: the same (rule, head, child) triples from both."""
+    component = nlp.get_pipe(RELATIONS_PIPE)
+    parser = component.parser
+    rules = [rule for rule in component.rules if rule.paths is not None]
+    dependency_matcher, anchors = DependencyMatcher(parser.vocab), {}
+    for rule in rules:
+        for number, pattern in enumerate(rule.patterns):
+            names = [node["RIGHT_ID"] for node in pattern]
+            dependency_matcher.add(f"{rule.id}#{number}", [list(pattern)])
+            anchors[parser.vocab.strings[f"{rule.id}#{number}"]] = (rule.id, names.index("head"), names.index("child"))
+    path_matcher = PathMatcher(rules)
+    articles, _ = read_articles([CORPUS_DIR / "articles"])
+    compared = 0
+    with nlp.select_pipes(disable=[RELATIONS_PIPE]):
+        docs = list(nlp.pipe(article.text for article in articles[:12]))
+    for doc in docs:
+        for sentence, spans in linkable_sentences(doc, doc.spans["policy"]):
+            parsed = parser(
+                Doc(parser.vocab, words=[t.text for t in sentence], spaces=[bool(t.whitespace_) for t in sentence])
+            )
+            labels: dict[int, set[str]] = {}
+            for span in spans:
+                root = parsed[span.start - sentence.start : span.end - sentence.start].root
+                labels.setdefault(root.i, set()).add(span.label_)
+                root._.span_label = span.label_
+            expected = {
+                (anchors[key][0], tokens[anchors[key][1]], tokens[anchors[key][2]])
+                for key, tokens in dependency_matcher(parsed)
+            }
+            assert {(rule.id, head, child) for rule, head, child in path_matcher(parsed, labels)} == expected, (
+                sentence.text
+            )
+            compared += len(expected)
+    assert compared > 100

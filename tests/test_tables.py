@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from conftest import PATTERNS_DIR
 
 from pipeline.batch import RunOptions, run_batch
+from pipeline.commitments import commitment_rows, initiative_rows
 from pipeline.corpus import iter_articles
 from pipeline.patterns import RuleSet
 from pipeline.records import MENTION_COLUMNS, mention_fields
@@ -19,7 +21,7 @@ from pipeline.tables import MENTION_TABLE_COLUMNS
 from pipeline.types import PipelineSettings
 
 SETTINGS = PipelineSettings(patterns_dir=PATTERNS_DIR)
-TABLES = ("mentions", "articles", "aliases", "entities")
+TABLES = ("mentions", "articles", "aliases", "entities", "commitments", "initiatives")
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +66,23 @@ def test_each_mention_carries_the_sentence_it_is_in(runs: dict[int, Path]) -> No
         assert row["sentence"] == texts[row["doc_id"]][row["sentence_start"] : row["sentence_end"]]
         assert row["sentence"] == row["sentence"].strip()
     assert set(MENTION_TABLE_COLUMNS) == set(rows[0])
+
+
+def test_the_commitment_tables_hold_the_relations_of_mentions_jsonl(runs: dict[int, Path], rules: RuleSet) -> None:
+    """Each table has the rows `pipeline.commitments` makes of the records, as the CSV file has them."""
+    out = runs[1]
+    records = [json.loads(line) for line in (out / "mentions.jsonl").read_text(encoding="utf-8").splitlines()]
+    made = {
+        "commitments": [row for record in records for row in commitment_rows(record, rules.relations.statuses)],
+        "initiatives": [row for record in records for row in initiative_rows(record)],
+    }
+    assert made["commitments"] and made["initiatives"], "the sample articles state commitments"
+    for table, rows in made.items():
+        assert [tuple(row) for row in rows] == _database_rows(out, table), table
+        assert [list(row.values()) for row in pq.read_table(out / f"{table}.parquet").to_pylist()] == rows
+        with (out / f"{table}.csv").open(encoding="utf-8", newline="") as stream:
+            header, *csv_rows = csv.reader(stream)
+        assert header[0] == "doc_id" and [row[0] for row in csv_rows] == [row[0] for row in rows]
 
 
 def test_one_and_two_workers_give_identical_tables(runs: dict[int, Path]) -> None:

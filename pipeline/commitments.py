@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .records import Sentences
@@ -60,18 +60,11 @@ SpanKey = tuple[int, int, str]
 
 def commitment_rows(record: Mapping[str, Any], statuses: Mapping[str, Sequence[str]]) -> list[list[Any]]:
     """The record's commitments, in `COMMITMENT_COLUMNS` order; `statuses` maps a status to its word forms."""
-    spans = {match_key(span): span for span in record["spans"]}
-    linked = _linked(record)
-    sentences = Sentences(record.get("sentences", []))
     status_of = {form.lower(): status for status, forms in statuses.items() for form in forms}
     rows = []
-    for key in sorted(key for key in linked if key[2] == "MONEY"):
-        money, by_label = spans.get(key), linked[key]
-        if money is None:
-            continue
-        norm = money.get("norm") if isinstance(money.get("norm"), dict) else {}
-        funders, targets, dates = (by_label.get(label, []) for label in ("FUNDER", "TARGET", "DATE"))
-        sentence = sentences.holding(money["start"])
+    for money, by_label, spans, sentence in _related(record, ("MONEY",)):
+        value = money.get("norm")
+        norm: Mapping[str, Any] = value if isinstance(value, dict) else {}
         rows.append(
             [
                 record["meta"]["id"],
@@ -81,10 +74,9 @@ def commitment_rows(record: Mapping[str, Any], statuses: Mapping[str, Sequence[s
                 norm.get("amount"),
                 norm.get("currency"),
                 norm.get("amount_max"),
-                *_names_and_entities(funders, spans),
-                *_names_and_entities(targets, spans),
-                _joined(spans[d]["text"] for d in dates if d in spans),
-                _joined(str(spans[d].get("norm") or "") for d in dates if d in spans),
+                *_names_and_entities(by_label.get("FUNDER", []), spans),
+                *_names_and_entities(by_label.get("TARGET", []), spans),
+                *_date_cells(by_label.get("DATE", []), spans),
                 _status(record["text"], money, sentence, status_of),
                 *_sentence_cells(record["text"], sentence),
             ]
@@ -94,32 +86,39 @@ def commitment_rows(record: Mapping[str, Any], statuses: Mapping[str, Sequence[s
 
 def initiative_rows(record: Mapping[str, Any]) -> list[list[Any]]:
     """The record's INITIATIVE and EVENT mentions that have relations, in `INITIATIVE_COLUMNS` order."""
+    return [
+        [
+            record["meta"]["id"],
+            name["start"],
+            name["end"],
+            name["label"],
+            name["text"],
+            name.get("entity"),
+            *_names_and_entities(by_label.get("PARTY", []), spans),
+            *_date_cells(by_label.get("DATE", []), spans),
+            _joined(spans[key]["text"] for key in by_label.get("TARGET", []) if key in spans),
+            *_sentence_cells(record["text"], sentence),
+        ]
+        for name, by_label, spans, sentence in _related(record, ("INITIATIVE", "EVENT"))
+    ]
+
+
+def _related(
+    record: Mapping[str, Any], labels: tuple[str, ...]
+) -> Iterator[tuple[Mapping[str, Any], dict[str, list[SpanKey]], dict[SpanKey, Any], tuple[int, int] | None]]:
+    """Each span of `labels` with relations, in text order: the span, its related spans per relation
+    label, all spans by key, and the sentence it is in."""
     spans = {match_key(span): span for span in record["spans"]}
     linked = _linked(record)
     sentences = Sentences(record.get("sentences", []))
-    rows = []
-    for key in sorted(key for key in linked if key[2] in ("INITIATIVE", "EVENT")):
-        name, by_label = spans.get(key), linked[key]
-        if name is None:
-            continue
-        dates = by_label.get("DATE", [])
-        sentence = sentences.holding(name["start"])
-        rows.append(
-            [
-                record["meta"]["id"],
-                name["start"],
-                name["end"],
-                name["label"],
-                name["text"],
-                name.get("entity"),
-                *_names_and_entities(by_label.get("PARTY", []), spans),
-                _joined(spans[d]["text"] for d in dates if d in spans),
-                _joined(str(spans[d].get("norm") or "") for d in dates if d in spans),
-                _joined(spans[m]["text"] for m in by_label.get("TARGET", []) if m in spans),
-                *_sentence_cells(record["text"], sentence),
-            ]
-        )
-    return rows
+    for key in sorted(key for key in linked if key[2] in labels and key in spans):
+        yield spans[key], linked[key], spans, sentences.holding(spans[key]["start"])
+
+
+def _date_cells(keys: Sequence[SpanKey], spans: Mapping[SpanKey, Mapping[str, Any]]) -> tuple[Any, Any]:
+    """The texts and the ISO values of the related DATE spans."""
+    found = [spans[key] for key in keys if key in spans]
+    return _joined(span["text"] for span in found), _joined(str(span.get("norm") or "") for span in found)
 
 
 def _linked(record: Mapping[str, Any]) -> dict[SpanKey, dict[str, list[SpanKey]]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -29,6 +29,7 @@ from .types import SCORED_LABELS
 SCHEMES = ("strict", "partial")
 CONTEXT_CHARS = 40
 NO_SPLIT = "(no split)"
+Pair = tuple[dict[str, Any], dict[str, Any]]
 NORMALIZED_FIELD = {"DATE": "norm", "MONEY": "norm", "ORG": "canonical", "INITIATIVE": "canonical"}
 
 
@@ -252,21 +253,16 @@ def evaluate(
                 raise GoldError(Messages.G003.format(gold_id=doc_id, gold_path=gold_record.get("_where", "?")))
             gold_record, prediction, aligned[doc_id] = align_gold(gold_record, prediction)
         pairs.append((gold_record, prediction))
-    by_split: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
-    for pair in pairs:
-        by_split[str(pair[0]["meta"].get("split", NO_SPLIT))].append(pair)
+    related = [
+        (gold[record["meta"]["id"]], record) for record in relations_on_gold_spans if record["meta"]["id"] in gold
+    ]
     return {
-        "overall": score(pairs),
+        **_overall_and_splits(score, pairs),
         "normalization": normalization_accuracy(pairs),
-        "splits": {split: score(members) for split, members in sorted(by_split.items())},
-        "entities": {
-            "overall": entity_scores(pairs),
-            "splits": {split: entity_scores(members) for split, members in sorted(by_split.items())},
-        },
+        "entities": _overall_and_splits(entity_scores, pairs),
         "relations": {
-            "overall": relation_scores(pairs),
-            "splits": {split: relation_scores(members) for split, members in sorted(by_split.items())},
-            **_on_gold_spans(gold, relations_on_gold_spans),
+            **_overall_and_splits(relation_scores, pairs),
+            **({"gold_spans": _overall_and_splits(relation_scores, related)} if related else {}),
         },
         "relation_errors": [error for pair in pairs for error in relation_errors(*pair)],
         "articles": {
@@ -280,20 +276,12 @@ def evaluate(
     }
 
 
-def _on_gold_spans(gold: dict[str, dict[str, Any]], records: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """The relation scores of relations found among the gold spans, overall and per split (none if no records)."""
-    pairs = [(gold[record["meta"]["id"]], record) for record in records if record["meta"]["id"] in gold]
-    if not pairs:
-        return {}
-    by_split: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
+def _overall_and_splits(scorer: Callable[[list[Pair]], dict[str, Any]], pairs: list[Pair]) -> dict[str, Any]:
+    """`scorer` over all pairs and over the pairs of each `meta.split` of the gold."""
+    by_split: dict[str, list[Pair]] = defaultdict(list)
     for pair in pairs:
         by_split[str(pair[0]["meta"].get("split", NO_SPLIT))].append(pair)
-    return {
-        "gold_spans": {
-            "overall": relation_scores(pairs),
-            "splits": {split: relation_scores(members) for split, members in sorted(by_split.items())},
-        }
-    }
+    return {"overall": scorer(pairs), "splits": {split: scorer(members) for split, members in sorted(by_split.items())}}
 
 
 def align_gold(

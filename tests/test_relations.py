@@ -7,11 +7,10 @@ from pathlib import Path
 import spacy
 from conftest import CORPUS_DIR, PATTERNS_DIR
 from spacy.language import Language
-from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc
 
 from pipeline.commitments import COMMITMENT_COLUMNS, commitment_rows, initiative_rows
-from pipeline.components.relations import PathMatcher, linkable_sentences
+from pipeline.components.relations import PathMatcher, dependency_matcher, linkable_sentences
 from pipeline.corpus import read_articles
 from pipeline.extract import doc_to_record, relate_given_spans
 from pipeline.nlp import RELATIONS_PIPE, save_pipeline
@@ -151,12 +150,7 @@ def test_the_path_matcher_finds_what_a_dependency_matcher_finds(nlp: Language) -
     component = nlp.get_pipe(RELATIONS_PIPE)
     parser = component.parser
     rules = [rule for rule in component.rules if rule.paths is not None]
-    dependency_matcher, anchors = DependencyMatcher(parser.vocab), {}
-    for rule in rules:
-        for number, pattern in enumerate(rule.patterns):
-            names = [node["RIGHT_ID"] for node in pattern]
-            dependency_matcher.add(f"{rule.id}#{number}", [list(pattern)])
-            anchors[parser.vocab.strings[f"{rule.id}#{number}"]] = (rule.id, names.index("head"), names.index("child"))
+    matcher, anchors = dependency_matcher(parser.vocab, rules)
     path_matcher = PathMatcher(rules)
     articles, _ = read_articles([CORPUS_DIR / "articles"])
     compared = 0
@@ -173,8 +167,8 @@ def test_the_path_matcher_finds_what_a_dependency_matcher_finds(nlp: Language) -
                 labels.setdefault(root.i, set()).add(span.label_)
                 root._.span_label = span.label_
             expected = {
-                (anchors[key][0], tokens[anchors[key][1]], tokens[anchors[key][2]])
-                for key, tokens in dependency_matcher(parsed)
+                (anchors[key][0].id, tokens[anchors[key][1]], tokens[anchors[key][2]])
+                for key, tokens in matcher(parsed)
             }
             assert {(rule.id, head, child) for rule, head, child in path_matcher(parsed, labels)} == expected, (
                 sentence.text

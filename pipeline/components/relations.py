@@ -179,15 +179,7 @@ class RelationExtractor:
         its own (`PathMatcher` does the rules written as paths)."""
         key = id(vocab)
         if key not in self._matchers:
-            matcher = DependencyMatcher(vocab)
-            anchors = {}
-            for rule in (rule for rule in self.rules if rule.paths is None):
-                for number, pattern in enumerate(rule.patterns):
-                    names = [node["RIGHT_ID"] for node in pattern]
-                    match_key = f"{rule.id}#{number}"
-                    matcher.add(match_key, [list(pattern)])
-                    anchors[vocab.strings[match_key]] = (rule, names.index(HEAD_NODE), names.index(CHILD_NODE))
-            self._matchers[key] = (matcher, anchors)
+            self._matchers[key] = dependency_matcher(vocab, [rule for rule in self.rules if rule.paths is None])
         return self._matchers[key]
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
@@ -210,6 +202,22 @@ class RelationExtractor:
         if (directory / PARSER_FOLDER).is_dir():
             self._parser = spacy.load(directory / PARSER_FOLDER)
         return self
+
+
+def dependency_matcher(
+    vocab: Vocab, rules: Iterable[RelationRule]
+) -> tuple[DependencyMatcher, dict[int, tuple[RelationRule, int, int]]]:
+    """A DependencyMatcher of the rules' patterns, each under a key of its own, and for each key its rule
+    and the positions of the `head` and `child` nodes in a match."""
+    matcher = DependencyMatcher(vocab)
+    anchors = {}
+    for rule in rules:
+        for number, pattern in enumerate(rule.patterns):
+            names = [node["RIGHT_ID"] for node in pattern]
+            match_key = f"{rule.id}#{number}"
+            matcher.add(match_key, [list(pattern)])
+            anchors[vocab.strings[match_key]] = (rule, names.index(HEAD_NODE), names.index(CHILD_NODE))
+    return matcher, anchors
 
 
 class PathMatcher:
